@@ -1,0 +1,93 @@
+"""``event-inspector``: the GUI launcher and the headless subcommands (DESIGN.md contract).
+
+Subcommands live in ``inspector.commands.*`` modules, each with ``register(subparsers, common)``;
+this module only builds the parser, dispatches, and turns InspectorError into one line on stderr
+with exit code 1. Headless subcommands never import Qt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from inspector import __version__
+from inspector.core.errors import InspectorError
+
+COMMAND_MODULES = (
+    "inspector.commands.read",
+    "inspector.commands.replay",
+    "inspector.commands.ops",
+    "inspector.commands.gui",
+)
+
+
+def common_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("store options")
+    g.add_argument("--app", help="application whose tables to read (case-insensitive)")
+    g.add_argument("--schema", help="PostgreSQL schema (default: search all schemas)")
+    g.add_argument(
+        "--cipher-key",
+        help="AES key, base64 (default: EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)",
+    )
+    g.add_argument("--password", help="database password (prefer PGPASSWORD or the URL)")
+    g.add_argument("--mode", choices=("auto", "domain", "generic"), default="auto")
+    g.add_argument(
+        "--path", action="append", default=[], metavar="DIR",
+        help="directory added to sys.path for domain code (repeatable)",
+    )
+    g.add_argument("--app-class", metavar="MODULE:CLASS", help="the application class of the store")
+    g.add_argument("--json", action="store_true", help="machine-readable output")
+    return p
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
+    parser = argparse.ArgumentParser(
+        prog="event-inspector",
+        description="Browse, decode, replay and operate eventsourcing event stores.",
+    )
+    parser.add_argument("--version", action="version", version=f"event-inspector {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = common_options()
+    names: set[str] = set()
+    for modname in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(modname)
+        except ModuleNotFoundError as exc:
+            if exc.name == modname:
+                continue
+            raise
+        names.update(mod.register(sub, common))
+    return parser, names
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser, names = build_parser()
+    # No subcommand (or a bare STORE / --demo): open the GUI.
+    if "gui" in names and (
+        not args_list
+        or args_list[0] == "--demo"
+        or (args_list[0] not in names and not args_list[0].startswith("-"))
+    ):
+        args_list = ["gui", *args_list]
+    args = parser.parse_args(args_list)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except InspectorError as exc:
+        print(f"event-inspector: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("event-inspector: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Shared plumbing of the subcommands: open the store from args/env, print JSON or tables."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from inspector.core.codec import Codec, cipher_key_from_env
+from inspector.core.config import StoreSpec, spec_from_env
+from inspector.stores.base import Database, SqlStore
+from inspector.stores.open import open_database
+
+
+def add_store_arg(p: argparse.ArgumentParser, optional: bool = True) -> None:
+    p.add_argument(
+        "store", nargs="?" if optional else None, metavar="STORE",
+        help="SQLite file or database URL (default: the eventsourcing environment variables)",
+    )
+
+
+def resolve_spec(args: argparse.Namespace) -> StoreSpec:
+    if getattr(args, "store", None):
+        spec = StoreSpec(args.store, args.schema, args.app)
+    else:
+        spec = spec_from_env(app=args.app)
+        if args.schema:
+            spec.schema = args.schema
+    spec.cipher_key = args.cipher_key or cipher_key_from_env() or spec.cipher_key
+    spec.app = args.app or spec.app
+    return spec
+
+
+def open_from_args(args: argparse.Namespace) -> tuple[Database, StoreSpec, Codec]:
+    spec = resolve_spec(args)
+    codec = Codec(spec.cipher_key)
+    password = getattr(args, "password", None) or None
+    db = open_database(spec.location, schema=spec.schema, password=password)
+    return db, spec, codec
+
+
+def open_store(args: argparse.Namespace) -> tuple[SqlStore, Database, Codec]:
+    db, spec, codec = open_from_args(args)
+    try:
+        store = db.store(spec.app)
+    except BaseException:
+        db.close()
+        raise
+    return store, db, codec
+
+
+def _default(o: Any) -> Any:
+    from inspector.core.normalise import normalise
+
+    return normalise(o)
+
+
+def dump_json(obj: Any) -> None:
+    try:
+        data = orjson.dumps(obj, default=_default, option=orjson.OPT_INDENT_2)
+    except TypeError:  # e.g. integers beyond 64 bits
+        data = json.dumps(obj, default=_default, indent=2, ensure_ascii=False).encode("utf-8")
+    out = sys.stdout.buffer
+    out.write(data)
+    out.write(b"\n")
+    out.flush()
+
+
+def short(value: Any, width: int) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> None:
+    cells = [[short("" if v is None else v, max_width) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, c in enumerate(row):
+            widths[i] = max(widths[i], len(c))
+    line = "  ".join(h.ljust(widths[i]) for i, h in enumerate(headers))
+    print(line.rstrip())
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip())
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "y", "yes", "true", "on")

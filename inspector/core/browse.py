@@ -1,0 +1,178 @@
+"""Store browsing in plain data: info, stream pages, events and the global log as JSON-ready dicts.
+
+These are the shapes of the DESIGN.md CLI contract; the GUI shows the same dicts.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from inspector.core.codec import Codec, Decoded
+
+
+class RawEventLike(Protocol):
+    position: int | None
+    stream: str
+    version: int
+    topic: str
+    state: bytes
+
+
+def topic_owner(event_topic: str | None) -> str | None:
+    """Best guess of an aggregate topic from an event topic: ``mod:Dog.Registered`` -> ``mod:Dog``."""
+    if not event_topic or ":" not in event_topic:
+        return None
+    mod, qual = event_topic.split(":", 1)
+    if "." not in qual:
+        return None
+    return f"{mod}:{qual.rsplit('.', 1)[0]}"
+
+
+def aggregate_type(
+    first_topic: str | None, first_state: bytes | None, codec: Codec
+) -> tuple[str | None, str | None]:
+    """(aggregate topic, where it came from: 'state' | 'topic' | None) for a stream."""
+    if first_state is not None:
+        d = codec.decode(first_state)
+        if d.ok and isinstance(d.data, dict):
+            t = d.data.get("originator_topic")
+            if isinstance(t, str):
+                return t, "state"
+    guess = topic_owner(first_topic)
+    return (guess, "topic") if guess else (None, None)
+
+
+def type_matches(type_topic: str | None, wanted: str) -> bool:
+    """``--type`` matches the whole topic, or its class name / qualname part."""
+    if not type_topic:
+        return False
+    if type_topic == wanted:
+        return True
+    qual = type_topic.split(":", 1)[-1]
+    return qual == wanted or qual.rsplit(".", 1)[-1] == wanted
+
+
+def timestamp_of(data: Any) -> str | None:
+    if isinstance(data, dict):
+        ts = data.get("timestamp")
+        if isinstance(ts, str):
+            return ts
+    return None
+
+
+def event_json(ev: RawEventLike, decoded: Decoded) -> dict[str, Any]:
+    """One event as the ``events``/``log`` contract shows it."""
+    return {
+        "position": ev.position,
+        "stream": ev.stream,
+        "version": ev.version,
+        "topic": ev.topic,
+        "timestamp": timestamp_of(decoded.data),
+        "data": decoded.data,
+        "error": decoded.error,
+        "size": len(ev.state),
+        "compression": decoded.compression,
+        "encrypted": decoded.encrypted,
+    }
+
+
+def events_json(events: Iterable[RawEventLike], codec: Codec) -> list[dict[str, Any]]:
+    return [event_json(ev, codec.decode(ev.state)) for ev in events]
+
+
+@dataclass(slots=True)
+class StreamsPage:
+    rows: list[dict[str, Any]]
+    scanned_to: str | None  # last stream id looked at (the keyset cursor for the next page)
+    exhausted: bool  # no streams after scanned_to
+    capped: bool  # a --type scan stopped at its cap before filling the page
+
+
+def streams_page(
+    store: Any,
+    codec: Codec,
+    after: str | None = None,
+    limit: int = 100,
+    prefix: str | None = None,
+    type_filter: str | None = None,
+    scan_cap: int = 20_000,
+) -> StreamsPage:
+    """A page of streams ``{"id", "version", "type"}`` by keyset; ``--type`` scans boundedly."""
+    out: list[dict[str, Any]] = []
+    cursor = after
+    scanned = 0
+    batch = limit if not type_filter else max(limit, 500)
+    while True:
+        rows = store.streams(after=cursor, limit=batch, prefix=prefix)
+        for r in rows:
+            t, src = aggregate_type(r.first_topic, r.first_state, codec)
+            scanned += 1
+            cursor = r.id
+            if type_filter and not type_matches(t, type_filter):
+                continue
+            out.append({"id": r.id, "version": r.version, "type": t, "type_source": src})
+            if len(out) >= limit:
+                return StreamsPage(out, cursor, False, False)
+        if len(rows) < batch:
+            return StreamsPage(out, cursor, True, False)
+        if scanned >= scan_cap:
+            return StreamsPage(out, cursor, False, True)
+
+
+def sniff_encoding(store: Any, codec: Codec) -> tuple[str | None, bool | None, str | None]:
+    """(compression, encrypted, decode error) judged from the newest event."""
+    events = store.log(after=(store.max_position() or 1) - 1, limit=1) if store.max_position() else []
+    if not events:
+        return None, None, None
+    d = codec.decode(events[0].state)
+    return d.compression, d.encrypted, d.error
+
+
+def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> dict[str, Any]:
+    """The ``info`` contract: layout, applications with counts, compression, encryption."""
+    t0 = time.perf_counter()
+    apps = []
+    compression: str | None = None
+    encrypted: bool | None = None
+    errors: list[str] = []
+    for store in stores if stores is not None else db.all_stores():
+        events = store.count_events()
+        snaps = store.count_snapshots()
+        streams = store.count_streams()
+        c, e, err = sniff_encoding(store, codec)
+        compression = compression or c
+        encrypted = e if encrypted is None else (encrypted or bool(e))
+        if err:
+            errors.append(f"{store.name}: {err}")
+        apps.append(
+            {
+                "name": store.name,
+                "schema": store.tables.schema,
+                "events_table": store.tables.events_table,
+                "events": events.value,
+                "events_exact": events.exact,
+                "streams": streams.value,
+                "streams_exact": streams.exact,
+                "max_position": store.max_position(),
+                "snapshots": snaps.value,
+                "snapshots_exact": snaps.exact,
+                "snapshots_table": store.tables.snapshots_table,
+                "tracking": [
+                    {"name": t.name, "table": t.table, "position": t.position}
+                    for t in store.tracking()
+                ],
+                "extra_columns": store.tables.extra_columns,
+            }
+        )
+    return {
+        "layout": db.layout,
+        "location": db.location,
+        "applications": apps,
+        "compression": compression,
+        "encrypted": encrypted,
+        "decode_errors": errors,
+        "elapsed_ms": round((time.perf_counter() - t0) * 1000, 1),
+    }

@@ -1,0 +1,219 @@
+"""Decode stored event state: decrypt (AES-GCM), decompress (sniffed), parse JSON, unwrap envelopes.
+
+The codec never raises. A payload it cannot decode becomes a :class:`Decoded` whose ``error``
+says what failed (no key, wrong key, corrupt compression, not UTF-8, not JSON, too deep) and which
+still carries the raw bytes, so a viewer can show them.
+
+Byte layout (reference/eventsourcing-storage.md section 3): write = JSON -> compress -> encrypt, so
+read = decrypt -> decompress -> JSON. AES-GCM blobs are ``nonce(12) || tag(16) || ciphertext``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bz2
+import json
+import lzma
+import os
+import uuid
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from inspector.core.errors import InspectorError
+
+KEY_ENV_VARS = ("EVENT_INSPECTOR_CIPHER_KEY", "CIPHER_KEY")
+
+_LZMA_MAGIC = b"\xfd7zXZ\x00"
+_BZ2_MAGIC = b"BZh"
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The result of decoding one state blob."""
+
+    data: Any
+    error: str | None
+    compression: str | None
+    encrypted: bool
+    raw: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def parse_cipher_key(key: str) -> bytes:
+    """Raw AES key bytes from the base64 text the library uses; InspectorError if unusable."""
+    try:
+        raw = base64.b64decode(key.strip().encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        raise InspectorError(f"cipher key is not valid base64: {exc}") from None
+    if len(raw) not in (16, 24, 32):
+        raise InspectorError(
+            f"cipher key decodes to {len(raw)} bytes; AES needs 16, 24 or 32 (base64 of the raw key)"
+        )
+    return raw
+
+
+def cipher_key_from_env(environ: dict[str, str] | None = None) -> str | None:
+    env = os.environ if environ is None else environ
+    for name in KEY_ENV_VARS:
+        if env.get(name):
+            return env[name]
+    return None
+
+
+def sniff_compression(blob: bytes) -> str | None:
+    """'zlib', 'bz2', 'lzma' or None, from the first bytes."""
+    if len(blob) >= 2 and blob[0] == 0x78 and ((blob[0] << 8) | blob[1]) % 31 == 0:
+        return "zlib"
+    if blob.startswith(_BZ2_MAGIC) and len(blob) > 3 and blob[3:4].isdigit():
+        return "bz2"
+    if blob.startswith(_LZMA_MAGIC):
+        return "lzma"
+    return None
+
+
+def _looks_like_json(blob: bytes) -> bool:
+    return blob[:1] in (b"{", b"[")
+
+
+def _decompress(kind: str, blob: bytes) -> bytes:
+    if kind == "zlib":
+        return zlib.decompress(blob)
+    if kind == "bz2":
+        return bz2.decompress(blob)
+    return lzma.decompress(blob)
+
+
+def _keep_constant(name: str) -> str:
+    return name  # NaN / Infinity / -Infinity become the strings of the normalisation rule
+
+
+def parse_json(text: bytes) -> Any:
+    """Parse JSON as the library writes it (NaN allowed, big ints allowed). May raise."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    # orjson refuses NaN/Infinity, integers beyond 64 bits and nesting beyond 1024: stdlib then.
+    return json.loads(text.decode("utf-8"), parse_constant=_keep_constant)
+
+
+def _hex_uuid(data: Any) -> Any:
+    try:
+        return str(uuid.UUID(hex=data))
+    except (ValueError, TypeError, AttributeError):
+        return {"_type_": "uuid_hex", "_data_": data}
+
+
+# The library's own transcodings (Application.register_transcodings) -> normalised value.
+KNOWN_ENVELOPES: dict[str, Callable[[Any], Any]] = {
+    "uuid_hex": _hex_uuid,
+    "decimal_str": lambda d: d,
+    "datetime_iso": lambda d: d,
+}
+
+
+def unwrap_envelopes(value: Any) -> Any:
+    """Replace ``{"_type_", "_data_"}`` envelopes of the library's transcodings by their value.
+
+    Unknown envelopes stay as they are. Only dicts with exactly those two keys are envelopes.
+    """
+    if isinstance(value, dict):
+        if len(value) == 2 and "_type_" in value and "_data_" in value:
+            data = unwrap_envelopes(value["_data_"])
+            fn = KNOWN_ENVELOPES.get(value["_type_"]) if isinstance(value["_type_"], str) else None
+            if fn is None:
+                return {"_type_": value["_type_"], "_data_": data}
+            return fn(data)
+        return {k: unwrap_envelopes(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_envelopes(v) for v in value]
+    return value
+
+
+class Codec:
+    """Generic decoder for state blobs. Thread-safe; holds only the key."""
+
+    def __init__(self, cipher_key: str | None = None) -> None:
+        self.cipher_key_text = cipher_key
+        self._key = parse_cipher_key(cipher_key) if cipher_key else None
+
+    @property
+    def has_key(self) -> bool:
+        return self._key is not None
+
+    def decrypt(self, blob: bytes) -> bytes:
+        """AES-GCM decrypt; raises ValueError with a readable reason."""
+        from Crypto.Cipher import AES  # pycryptodome, the library's own cipher backend
+
+        if len(blob) < 28:
+            raise ValueError(f"too short to be AES-GCM ({len(blob)} bytes)")
+        nonce, tag, body = blob[:12], blob[12:28], blob[28:]
+        cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce)
+        return cipher.decrypt_and_verify(body, tag)
+
+    def plaintext(self, blob: bytes) -> tuple[bytes | None, str | None, str | None, bool]:
+        """(JSON bytes or None, error, compression, encrypted)."""
+        encrypted = False
+        if self._key is not None:
+            # Try decryption first: about 1 in 256 AES blobs starts with '{' (random nonce).
+            try:
+                blob = self.decrypt(blob)
+                encrypted = True
+            except ValueError as exc:
+                if not (_looks_like_json(blob) or sniff_compression(blob)):
+                    return None, f"wrong cipher key or damaged ciphertext ({exc})", None, True
+        kind = sniff_compression(blob)
+        if kind is not None:
+            try:
+                blob = _decompress(kind, blob)
+            except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+                if self._key is None and not _looks_like_json(blob):
+                    return None, _no_key_message(), None, True
+                return None, f"corrupt {kind} data: {exc}", kind, encrypted
+        elif not _looks_like_json(blob) and self._key is None:
+            return None, _no_key_message(), None, True
+        return blob, None, kind, encrypted
+
+    def decode(self, state: bytes | bytearray | memoryview | None) -> Decoded:
+        """Decode one stored ``state`` blob. Never raises."""
+        raw = bytes(state) if state is not None else b""
+        try:
+            text, error, kind, encrypted = self.plaintext(raw)
+            if text is None:
+                return Decoded(None, error, kind, encrypted, raw)
+            try:
+                text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return Decoded(None, f"not UTF-8: {exc}", kind, encrypted, raw)
+            try:
+                data = parse_json(text)
+            except RecursionError:
+                return Decoded(None, "not decodable: JSON nested too deeply", kind, encrypted, raw)
+            except (ValueError, UnicodeDecodeError) as exc:
+                if self._key is None and not encrypted and kind is None:
+                    msg = f"not JSON ({exc}); if the store is encrypted, give --cipher-key"
+                else:
+                    msg = f"not JSON: {exc}"
+                return Decoded(None, msg, kind, encrypted, raw)
+            if b'"_type_"' in text:
+                try:
+                    data = unwrap_envelopes(data)
+                except RecursionError:
+                    return Decoded(
+                        None, "not decodable: JSON nested too deeply", kind, encrypted, raw
+                    )
+            return Decoded(data, None, kind, encrypted, raw)
+        except Exception as exc:  # the codec never raises: anything unforeseen becomes data
+            return Decoded(None, f"decode failed: {type(exc).__name__}: {exc}", None, False, raw)
+
+
+def _no_key_message() -> str:
+    return "encrypted payload and no cipher key (give --cipher-key, EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)"

@@ -1,0 +1,63 @@
+"""Stream ids: canonical display form and the forms a user may type.
+
+UUID ids are shown with dashes (``str(uuid)``) and accepted with or without dashes, in any
+case, or wrapped in braces/``urn:uuid:``. Any other string is a string id and is used verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+_HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+_HEXISH = re.compile(r"^[0-9a-fA-F-]+$")
+
+
+def parse_uuid(text: str) -> uuid.UUID | None:
+    """Return the UUID that ``text`` names, or None if it is not a UUID in a common form."""
+    t = text.strip()
+    if t.startswith("urn:uuid:"):
+        t = t[9:]
+    if t.startswith("{") and t.endswith("}"):
+        t = t[1:-1]
+    t = t.replace("-", "")
+    if not _HEX32.match(t):
+        return None
+    return uuid.UUID(hex=t)
+
+
+def canonical_id(raw: Any) -> str:
+    """The display form of an id as it comes from a database column."""
+    if isinstance(raw, uuid.UUID):
+        return str(raw)
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        b = bytes(raw)
+        if len(b) == 16:
+            return str(uuid.UUID(bytes=b))
+        return b.hex()
+    s = str(raw)
+    if len(s) == 32 and _HEX32.match(s):
+        return str(uuid.UUID(hex=s))
+    return s
+
+
+def hex_prefix(prefix: str) -> str | None:
+    """The lowercase hex digits of a UUID prefix as a user typed it, or None if not hex-like."""
+    p = prefix.strip()
+    if not p or not _HEXISH.match(p):
+        return None
+    digits = p.replace("-", "").lower()
+    if len(digits) > 32:
+        return None
+    return digits
+
+
+def hex_range(prefix_hex: str) -> tuple[str, str]:
+    """Lowest and highest 32-hex ids that start with ``prefix_hex``."""
+    return prefix_hex.ljust(32, "0"), prefix_hex.ljust(32, "f")
+
+
+def string_prefix_upper(prefix: str) -> str:
+    """An exclusive upper bound for strings starting with ``prefix`` (binary collation)."""
+    return prefix + "\U0010ffff"

@@ -1,0 +1,469 @@
+"""The store protocol: bounded reads over one application's tables, whatever the layout.
+
+Every layout (eventsourcing.sqlite, eventsourcing.postgres, eventsourcing_sqlalchemy) has the same
+shape: an events table with ``originator_id, originator_version, topic, state`` and a notification
+position (SQLite ``rowid``, ``notification_id`` or ``id``), optional aggregate tables (snapshots)
+with the same four columns, and tracking tables ``(application_name, notification_id)``.
+:class:`SqlStore` implements every read with keyset paging and index seeks over those columns;
+the per-database modules only open connections and discover tables.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from inspector.core.errors import InspectorError, StreamNotFoundError
+from inspector.core.ids import canonical_id, hex_prefix, hex_range, parse_uuid, string_prefix_upper
+
+# How the originator_id column stores ids.
+ID_TEXT = "text"  # TEXT: 32-hex (core sqlite) or arbitrary strings
+ID_UUID = "uuid"  # native uuid (PostgreSQL)
+ID_BYTES16 = "bytes16"  # 16-byte BLOB (eventsourcing_sqlalchemy on SQLite)
+
+
+@dataclass(frozen=True, slots=True)
+class RawEvent:
+    """One stored row, id in canonical form, state still as stored (maybe compressed/encrypted)."""
+
+    position: int | None
+    stream: str
+    version: int
+    topic: str
+    state: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRow:
+    id: str
+    version: int
+    first_topic: str | None
+    first_state: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingRow:
+    table: str
+    name: str
+    position: int | None
+
+
+@dataclass(slots=True)
+class AppTables:
+    """The tables of one application as found in the schema."""
+
+    name: str
+    events_table: str
+    position_column: str  # 'rowid', 'notification_id' or 'id'
+    id_kind: str
+    schema: str | None = None
+    snapshots_table: str | None = None
+    tracking_tables: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Count:
+    value: int | None
+    exact: bool
+
+
+def quote_ident(name: str) -> str:
+    """Quote an SQL identifier (SQLite and PostgreSQL agree on double quotes)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SqlStore:
+    """Bounded reads over one application's tables. Subclasses provide connections."""
+
+    layout: str = ""
+    placeholder: str = "?"
+
+    def __init__(self, location: str, tables: AppTables, all_apps: list[AppTables]) -> None:
+        self.location = location
+        self.tables = tables
+        self.all_apps = all_apps
+        self._hex_ids: bool | None = None
+
+    # -- connection plumbing (subclasses) -----------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def refresh(self) -> None:
+        """Make new commits by other processes visible (live mode). Default: nothing to do."""
+
+    def __enter__(self) -> SqlStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- helpers ------------------------------------------------------------------------------
+    def qualified(self, table: str) -> str:
+        if self.tables.schema:
+            return f"{quote_ident(self.tables.schema)}.{quote_ident(table)}"
+        return quote_ident(table)
+
+    @property
+    def events(self) -> str:
+        return self.qualified(self.tables.events_table)
+
+    @property
+    def pos(self) -> str:
+        col = self.tables.position_column
+        return "rowid" if col == "rowid" else quote_ident(col)
+
+    @property
+    def name(self) -> str:
+        return self.tables.name
+
+    def _p(self, n: int = 1) -> str:
+        return ", ".join([self.placeholder] * n)
+
+    def hex_ids(self) -> bool:
+        """Whether a TEXT id column holds 32-hex UUIDs (sampled from the first id)."""
+        if self.tables.id_kind != ID_TEXT:
+            return self.tables.id_kind in (ID_UUID, ID_BYTES16)
+        if self._hex_ids is None:
+            rows = self.query(f"SELECT originator_id FROM {self.events} ORDER BY originator_id LIMIT 1")
+            first = rows[0][0] if rows else None
+            self._hex_ids = isinstance(first, str) and parse_uuid(first) is not None
+        return self._hex_ids
+
+    def id_values(self, stream: str) -> list[Any]:
+        """Column values that may hold the stream a user named (any common UUID form)."""
+        kind = self.tables.id_kind
+        u = parse_uuid(stream)
+        if kind == ID_UUID:
+            if u is None:
+                raise StreamNotFoundError(f"stream {stream!r}: this store's ids are UUIDs")
+            return [u]
+        if kind == ID_BYTES16:
+            if u is None:
+                raise StreamNotFoundError(f"stream {stream!r}: this store's ids are UUIDs")
+            return [u.bytes]
+        if u is None:
+            return [stream]
+        values = [u.hex, str(u)]
+        if stream not in values:
+            values.append(stream)
+        return values
+
+    def _id_key(self, stream: str) -> Any:
+        """The column value for a keyset bound (``--after``)."""
+        kind = self.tables.id_kind
+        u = parse_uuid(stream)
+        if kind == ID_UUID:
+            return u if u is not None else None
+        if kind == ID_BYTES16:
+            return u.bytes if u is not None else None
+        if u is not None and self.hex_ids():
+            return u.hex
+        return stream
+
+    def _prefix_bounds(self, prefix: str) -> tuple[Any, Any, bool] | None:
+        """(low, high, high_inclusive) column bounds for ids starting with ``prefix``."""
+        kind = self.tables.id_kind
+        hp = hex_prefix(prefix)
+        if kind in (ID_UUID, ID_BYTES16):
+            if hp is None:
+                return None
+            lo, hi = hex_range(hp)
+            if kind == ID_UUID:
+                return uuid.UUID(hex=lo), uuid.UUID(hex=hi), True
+            return bytes.fromhex(lo), bytes.fromhex(hi), True
+        if self.hex_ids() and hp is not None:
+            lo, hi = hex_range(hp)
+            return lo, hi, True
+        return prefix, string_prefix_upper(prefix), False
+
+    # -- reads --------------------------------------------------------------------------------
+    def max_position(self) -> int | None:
+        rows = self.query(f"SELECT MAX({self.pos}) FROM {self.events}")
+        return rows[0][0] if rows else None
+
+    def count_events(self) -> Count:
+        rows = self.query(f"SELECT COUNT(*) FROM {self.events}")
+        return Count(int(rows[0][0]), True)
+
+    def count_snapshots(self) -> Count:
+        if not self.tables.snapshots_table:
+            return Count(0, True)
+        rows = self.query(f"SELECT COUNT(*) FROM {self.qualified(self.tables.snapshots_table)}")
+        return Count(int(rows[0][0]), True)
+
+    def count_streams(self, budget_s: float = 0.08) -> Count:
+        """Distinct streams by loose index scan; past the time budget, an estimate."""
+        deadline = time.perf_counter() + budget_s
+        counted = 0
+        after: str | None = None
+        while True:
+            page = self.stream_ids(after=after, limit=2000)
+            counted += len(page)
+            if len(page) < 2000:
+                return Count(counted, True)
+            after = page[-1]
+            if time.perf_counter() > deadline:
+                break
+        frac = _keyspace_fraction(after) if self.hex_ids() else None
+        if frac:
+            return Count(int(counted / frac), False)
+        return Count(None, False)
+
+    def stream_ids(self, after: str | None = None, limit: int = 100) -> list[str]:
+        """Distinct stream ids in id order after ``after``: one index seek per id."""
+        rows = self._loose_scan(after, limit, None, with_details=False)
+        return [canonical_id(r[0]) for r in rows]
+
+    def _loose_scan(
+        self, after: str | None, limit: int, prefix: str | None, with_details: bool
+    ) -> list[tuple[Any, ...]]:
+        t = self.events
+        p = self.placeholder
+        conds_first: list[str] = []
+        conds_next: list[str] = ["originator_id > ids.id"]
+        params_first: list[Any] = []
+        params_next: list[Any] = []
+        if prefix:
+            bounds = self._prefix_bounds(prefix)
+            if bounds is None:
+                return []
+            lo, hi, hi_incl = bounds
+            op = "<=" if hi_incl else "<"
+            conds_first.append(f"originator_id >= {p}")
+            params_first.append(lo)
+            conds_first.append(f"originator_id {op} {p}")
+            params_first.append(hi)
+            conds_next.append(f"originator_id {op} {p}")
+            params_next.append(hi)
+        if after:
+            key = self._id_key(after)
+            if key is not None:
+                conds_first.append(f"originator_id > {p}")
+                params_first.append(key)
+        where_first = ("WHERE " + " AND ".join(conds_first)) if conds_first else ""
+        details = ""
+        if with_details:
+            details = (
+                f", (SELECT MAX(originator_version) FROM {t} WHERE originator_id = ids.id)"
+                f", (SELECT topic FROM {t} WHERE originator_id = ids.id"
+                f" ORDER BY originator_version LIMIT 1)"
+                f", (SELECT state FROM {t} WHERE originator_id = ids.id"
+                f" ORDER BY originator_version LIMIT 1)"
+            )
+        sql = (
+            f"WITH RECURSIVE ids(id) AS ("
+            f"SELECT (SELECT originator_id FROM {t} {where_first} ORDER BY originator_id LIMIT 1)"
+            f" UNION ALL "
+            f"SELECT (SELECT originator_id FROM {t} WHERE {' AND '.join(conds_next)}"
+            f" ORDER BY originator_id LIMIT 1) FROM ids WHERE ids.id IS NOT NULL"
+            f") SELECT ids.id{details} FROM ids WHERE ids.id IS NOT NULL LIMIT {int(limit)}"
+        )
+        return self.query(sql, [*params_first, *params_next])
+
+    def streams(
+        self, after: str | None = None, limit: int = 100, prefix: str | None = None
+    ) -> list[StreamRow]:
+        """One page of streams (id order), each with its last version and first event."""
+        rows = self._loose_scan(after, limit, prefix, with_details=True)
+        return [
+            StreamRow(canonical_id(r[0]), int(r[1]), r[2], bytes(r[3]) if r[3] is not None else None)
+            for r in rows
+        ]
+
+    def _row(self, r: tuple[Any, ...]) -> RawEvent:
+        return RawEvent(r[0], canonical_id(r[1]), int(r[2]), r[3], bytes(r[4]))
+
+    def stream_events(
+        self,
+        stream: str,
+        from_version: int | None = None,
+        to_version: int | None = None,
+        limit: int | None = None,
+        desc: bool = False,
+    ) -> list[RawEvent]:
+        values = self.id_values(stream)
+        p = self.placeholder
+        sql = (
+            f"SELECT {self.pos}, originator_id, originator_version, topic, state FROM {self.events}"
+            f" WHERE originator_id IN ({self._p(len(values))})"
+        )
+        params: list[Any] = list(values)
+        if from_version is not None:
+            sql += f" AND originator_version >= {p}"
+            params.append(int(from_version))
+        if to_version is not None:
+            sql += f" AND originator_version <= {p}"
+            params.append(int(to_version))
+        sql += " ORDER BY originator_version" + (" DESC" if desc else "")
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [self._row(r) for r in self.query(sql, params)]
+
+    def iter_stream_events(
+        self,
+        stream: str,
+        from_version: int | None = None,
+        to_version: int | None = None,
+        batch: int = 5000,
+    ) -> Iterator[RawEvent]:
+        """All events of a stream in version order, fetched in keyset batches."""
+        lo = from_version
+        while True:
+            page = self.stream_events(stream, lo, to_version, limit=batch)
+            yield from page
+            if len(page) < batch:
+                return
+            lo = page[-1].version + 1
+
+    def last_version(self, stream: str) -> int | None:
+        values = self.id_values(stream)
+        rows = self.query(
+            f"SELECT MAX(originator_version) FROM {self.events}"
+            f" WHERE originator_id IN ({self._p(len(values))})",
+            values,
+        )
+        return rows[0][0] if rows and rows[0][0] is not None else None
+
+    def log(
+        self, after: int | None = None, limit: int = 100, topics: Sequence[str] = ()
+    ) -> list[RawEvent]:
+        """The global log (notification order) after position ``after``."""
+        p = self.placeholder
+        sql = f"SELECT {self.pos}, originator_id, originator_version, topic, state FROM {self.events}"
+        conds: list[str] = []
+        params: list[Any] = []
+        if after is not None:
+            conds.append(f"{self.pos} > {p}")
+            params.append(int(after))
+        if topics:
+            conds.append(f"topic IN ({self._p(len(topics))})")
+            params.extend(topics)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += f" ORDER BY {self.pos} LIMIT {int(limit)}"
+        return [self._row(r) for r in self.query(sql, params)]
+
+    def snapshots(self, stream: str, max_version: int | None = None) -> list[RawEvent]:
+        """The stored snapshots of a stream, oldest first."""
+        if not self.tables.snapshots_table:
+            return []
+        values = self.id_values(stream)
+        sql = (
+            f"SELECT NULL, originator_id, originator_version, topic, state"
+            f" FROM {self.qualified(self.tables.snapshots_table)}"
+            f" WHERE originator_id IN ({self._p(len(values))})"
+        )
+        params: list[Any] = list(values)
+        if max_version is not None:
+            sql += f" AND originator_version <= {self.placeholder}"
+            params.append(int(max_version))
+        sql += " ORDER BY originator_version"
+        return [self._row(r) for r in self.query(sql, params)]
+
+    def tracking(self) -> list[TrackingRow]:
+        """Every tracking row of this application's tracking tables (no ``__migration__``)."""
+        out: list[TrackingRow] = []
+        for table in self.tables.tracking_tables:
+            out.extend(self.tracking_rows(table))
+        return out
+
+    def tracking_rows(self, table: str) -> list[TrackingRow]:
+        cols = self.tracking_columns(table)
+        name_col = "application_name" if "application_name" in cols else "context_name"
+        rows = self.query(
+            f"SELECT {quote_ident(name_col)}, MAX(notification_id) FROM {self.qualified(table)}"
+            f" GROUP BY {quote_ident(name_col)} ORDER BY 1"
+        )
+        return [TrackingRow(table, r[0], r[1]) for r in rows if r[0] != "__migration__"]
+
+    def tracking_columns(self, table: str) -> set[str]:
+        raise NotImplementedError
+
+    def require_stream(self, stream: str) -> int:
+        """The last version of ``stream``; StreamNotFoundError if it has no events."""
+        v = self.last_version(stream)
+        if v is None:
+            raise StreamNotFoundError(f"no stream {stream!r} in application {self.name!r}")
+        return v
+
+
+def _keyspace_fraction(last_id: str | None) -> float | None:
+    """How far through the UUID keyspace ``last_id`` lies (for extrapolating counts)."""
+    if not last_id:
+        return None
+    u = parse_uuid(last_id)
+    if u is None:
+        return None
+    frac = u.int / float(1 << 128)
+    return frac if frac > 0.0005 else None
+
+
+class Database:
+    """An opened database: its layout, the applications found in it, and a store per app."""
+
+    def __init__(
+        self,
+        layout: str,
+        location: str,
+        apps: list[AppTables],
+        make_store: Callable[[AppTables], SqlStore],
+        close: Callable[[], None],
+    ) -> None:
+        self.layout = layout
+        self.location = location
+        self.apps = apps
+        self._make_store = make_store
+        self._close = close
+        self._stores: dict[str, SqlStore] = {}
+
+    def store(self, app: str | None = None) -> SqlStore:
+        """The store of application ``app`` (case-insensitive), or of the only one."""
+        tables = check_app_choice(self.apps, app)
+        key = f"{tables.schema}.{tables.name}"
+        if key not in self._stores:
+            self._stores[key] = self._make_store(tables)
+        return self._stores[key]
+
+    def all_stores(self) -> list[SqlStore]:
+        return [self.store_for(t) for t in self.apps]
+
+    def store_for(self, tables: AppTables) -> SqlStore:
+        key = f"{tables.schema}.{tables.name}"
+        if key not in self._stores:
+            self._stores[key] = self._make_store(tables)
+        return self._stores[key]
+
+    def close(self) -> None:
+        self._close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def check_app_choice(apps: list[AppTables], app: str | None) -> AppTables:
+    """Pick the application named ``app`` (case-insensitive) or the only one."""
+    if not apps:
+        raise InspectorError("no event tables found")
+    if app is None:
+        if len(apps) == 1:
+            return apps[0]
+        from inspector.core.errors import AmbiguousApplicationError
+
+        raise AmbiguousApplicationError([a.name for a in apps])
+    wanted = app.lower()
+    for a in apps:
+        if a.name.lower() == wanted:
+            return a
+    raise InspectorError(
+        f"no application {app!r} here; found: " + ", ".join(a.name for a in apps)
+    )

@@ -1,0 +1,245 @@
+"""PostgreSQL stores (eventsourcing.postgres and eventsourcing_sqlalchemy), read-only sessions.
+
+Connections go through a SQLAlchemy engine (URL handling, pooling, pre-ping after a server went
+away) on psycopg 3, with ``default_transaction_read_only=on`` for every session, so even a role
+that may write cannot write through the inspector. Reads need only SELECT on the tables and the
+catalog views every role can read (``information_schema.columns``, ``pg_class``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from inspector.core.errors import InspectorError, StoreOpenError
+from inspector.stores.base import (
+    ID_TEXT,
+    ID_UUID,
+    AppTables,
+    Count,
+    Database,
+    SqlStore,
+    quote_ident,
+)
+from inspector.stores.schema import (
+    TableShape,
+    app_prefix,
+    is_event_like,
+    is_tracking,
+    no_tables_message,
+)
+
+READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
+ESTIMATE_ABOVE = 200_000
+
+
+def redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<database url>"
+
+
+def pg_error_text(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip().splitlines()
+    first = text[0] if text else type(orig).__name__
+    detail = next((t for t in text[1:] if t.strip()), "")
+    return f"{first} {detail}".strip() if "failed:" in first and detail else first
+
+
+class PgConnector:
+    def __init__(self, url: str, password: str | None = None, connect_timeout: int = 10) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        u = make_url(url)
+        if u.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+            u = u.set(drivername="postgresql+psycopg")
+        if password is not None:
+            u = u.set(password=password)
+        self.display = u.render_as_string(hide_password=True)
+        self.engine = create_engine(
+            u,
+            connect_args={"options": READ_ONLY_OPTIONS, "connect_timeout": connect_timeout},
+            pool_pre_ping=True,
+            pool_size=4,
+            max_overflow=4,
+        )
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+        try:
+            conn = self.engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise StoreOpenError(f"{self.display}: {pg_error_text(exc)}") from None
+        try:
+            cur = conn.cursor()
+            cur.execute(sql, list(params) if params else None)
+            rows = cur.fetchall()
+            conn.rollback()
+            return rows
+        except DBAPIError as exc:
+            conn.invalidate()
+            raise InspectorError(f"{self.display}: {pg_error_text(exc)}") from None
+        except Exception as exc:
+            import psycopg
+
+            if isinstance(exc, psycopg.Error):
+                try:
+                    conn.rollback()
+                except psycopg.Error:
+                    conn.invalidate()
+                raise InspectorError(f"{self.display}: {pg_error_text(exc)}") from None
+            raise
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def pg_tables(conn: PgConnector, schema: str | None) -> list[TableShape]:
+    sql = (
+        "SELECT table_schema, table_name, column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
+        " AND table_schema NOT LIKE 'pg_toast%%'"
+    )
+    params: list[Any] = []
+    if schema:
+        sql += " AND table_schema = %s"
+        params.append(schema)
+    sql += " ORDER BY table_schema, table_name, ordinal_position"
+    grouped: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for s, t, c, dt in conn.query(sql, params):
+        grouped.setdefault((s, t), []).append((c, dt))
+    return [
+        TableShape(f"{s}\x00{t}", tuple(c for c, _ in cols), tuple(d for _, d in cols))
+        for (s, t), cols in grouped.items()
+    ]
+
+
+def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
+    apps: list[AppTables] = []
+    aggregates: set[tuple[str, str]] = set()
+    tracking: dict[str, list[str]] = {}
+    layout = ""
+    for t in tables:
+        schema, name = t.name.split("\x00", 1)
+        if is_tracking(t):
+            tracking.setdefault(schema, []).append(name)
+            continue
+        if not is_event_like(t):
+            continue
+        cs = t.colset
+        id_kind = ID_UUID if t.type_of("originator_id") == "uuid" else ID_TEXT
+        extra = sorted(cs - {"originator_id", "originator_version", "topic", "state"})
+        if "notification_id" in cs:
+            pos, lay = "notification_id", "eventsourcing.postgres"
+        elif "id" in cs:
+            pos, lay = "id", "eventsourcing_sqlalchemy"
+        else:
+            aggregates.add((schema, name))
+            continue
+        extra = [c for c in extra if c != pos]
+        layout = layout or lay
+        apps.append(AppTables(app_prefix(name), name, pos, id_kind, schema, extra_columns=extra))
+    schemas = {a.schema for a in apps}
+    names = [a.name for a in apps]
+    for app in apps:
+        prefix = app_prefix(app.events_table)
+        if (app.schema, f"{prefix}_snapshots") in aggregates:
+            app.snapshots_table = f"{prefix}_snapshots"
+        app.tracking_tables = sorted(tracking.get(app.schema or "", []))
+        if len(schemas) > 1 and names.count(app.name) > 1:
+            app.name = f"{app.schema}.{app.name}"
+    return layout, apps
+
+
+class PgStore(SqlStore):
+    placeholder = "%s"
+
+    def __init__(
+        self, connector: PgConnector, tables: AppTables, all_apps: list[AppTables], layout: str
+    ) -> None:
+        super().__init__(connector.display, tables, all_apps)
+        self.connector = connector
+        self.layout = layout
+        self._track_cols: dict[str, set[str]] = {}
+
+    def qualified(self, table: str) -> str:
+        # '%' is psycopg's placeholder character: double it inside identifiers.
+        return super().qualified(table).replace("%", "%%")
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connector.query(sql, params)
+
+    def close(self) -> None:
+        self.connector.close()
+
+    def _estimate(self, table: str) -> int | None:
+        rows = self.query(
+            "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n"
+            " ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+            [self.tables.schema, table],
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def count_events(self) -> Count:
+        est = self._estimate(self.tables.events_table)
+        if est is not None and est > ESTIMATE_ABOVE:
+            return Count(est, False)
+        if est is None or est < 0:
+            mx = self.max_position() or 0
+            if mx > ESTIMATE_ABOVE:
+                return Count(mx, False)
+        return super().count_events()
+
+    def count_snapshots(self) -> Count:
+        if not self.tables.snapshots_table:
+            return Count(0, True)
+        est = self._estimate(self.tables.snapshots_table)
+        if est is not None and est > ESTIMATE_ABOVE:
+            return Count(est, False)
+        return super().count_snapshots()
+
+    def tracking_columns(self, table: str) -> set[str]:
+        if table not in self._track_cols:
+            rows = self.query(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = %s AND table_name = %s",
+                [self.tables.schema, table],
+            )
+            self._track_cols[table] = {r[0].lower() for r in rows}
+        return self._track_cols[table]
+
+
+def open_postgres(url: str, schema: str | None = None, password: str | None = None) -> Database:
+    connector = PgConnector(url, password=password)
+    try:
+        tables = pg_tables(connector, schema)
+        layout, apps = discover(tables)
+        if not apps:
+            where = f"schema {schema!r}" if schema else "any schema"
+            msg = no_tables_message(
+                [TableShape(t.name.split("\x00", 1)[1], t.columns, t.types) for t in tables]
+            )
+            raise StoreOpenError(f"{connector.display} ({where}): {msg}")
+        return Database(
+            layout,
+            connector.display,
+            apps,
+            lambda t: PgStore(connector, t, apps, layout),
+            connector.close,
+        )
+    except BaseException:
+        connector.close()
+        raise
+
+
+__all__ = ["open_postgres", "PgStore", "redact", "quote_ident"]

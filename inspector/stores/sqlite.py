@@ -1,0 +1,233 @@
+"""SQLite stores (eventsourcing.sqlite and eventsourcing_sqlalchemy on SQLite), opened read-only.
+
+Read-only at the connection level: ``mode=ro`` URIs plus ``PRAGMA query_only``. A WAL-mode file
+with no ``-wal``/``-shm`` beside it (no writer has it open, fully checkpointed) is opened with
+``immutable=1`` so that SQLite creates no side files; as soon as a ``-wal`` file appears (a writer
+started), :meth:`SqliteStore.refresh` and every new connection switch to a plain ``mode=ro`` open,
+which uses the writer's side files. The main database file is never written.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import urllib.parse
+from collections.abc import Sequence
+from typing import Any
+
+from inspector.core.errors import StoreOpenError
+from inspector.stores.base import (
+    ID_BYTES16,
+    ID_TEXT,
+    AppTables,
+    Database,
+    SqlStore,
+    quote_ident,
+)
+from inspector.stores.schema import (
+    TableShape,
+    app_prefix,
+    is_event_like,
+    is_tracking,
+    no_tables_message,
+)
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_sqlite_file(path: str) -> bool:
+    """Validate the file; return True if it is in WAL mode. StoreOpenError with a reason if not."""
+    if not os.path.exists(path):
+        raise StoreOpenError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise StoreOpenError(f"{path}: is a directory, not a SQLite file")
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except OSError as exc:
+        raise StoreOpenError(f"{path}: cannot read ({exc.strerror})") from None
+    if not header:
+        raise StoreOpenError(f"{path}: empty file, not an event store")
+    if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
+        raise StoreOpenError(f"{path}: not a SQLite database")
+    return header[18] == 2 and header[19] == 2
+
+
+def _uri(path: str, immutable: bool) -> str:
+    q = urllib.parse.quote(os.path.abspath(path))
+    return f"file:{q}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+class SqliteConnector:
+    """Per-thread read-only connections to one file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.wal = check_sqlite_file(self.path)
+        self._local = threading.local()
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._all: list[sqlite3.Connection] = []
+
+    def _immutable(self) -> bool:
+        return (
+            self.wal
+            and not os.path.exists(self.path + "-wal")
+            and not os.path.exists(self.path + "-shm")
+        )
+
+    def connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                _uri(self.path, self._immutable()), uri=True, check_same_thread=False, timeout=5
+            )
+            conn.execute("PRAGMA query_only = 1")
+        except sqlite3.Error as exc:
+            raise StoreOpenError(f"{self.path}: cannot open read-only ({exc})") from None
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    def conn(self) -> sqlite3.Connection:
+        loc = self._local
+        if getattr(loc, "gen", None) != self._generation or getattr(loc, "conn", None) is None:
+            old = getattr(loc, "conn", None)
+            if old is not None:
+                self._forget(old)
+            loc.conn = self.connect()
+            loc.gen = self._generation
+        return loc.conn
+
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        with self._lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
+
+    def refresh(self) -> None:
+        """Reconnect (next use, per thread) so a writer's new commits become visible."""
+        self._generation += 1
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for c in conns:
+            try:
+                c.close()
+            except sqlite3.Error:
+                pass
+
+
+def sqlite_tables(conn: sqlite3.Connection) -> list[TableShape]:
+    out = []
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    for name, sql in rows:
+        info = conn.execute(f"PRAGMA table_info({quote_ident(name)})").fetchall()
+        cols = tuple(r[1] for r in info)
+        types = tuple(r[2] or "" for r in info)
+        without_rowid = bool(sql) and "WITHOUT ROWID" in sql.upper()
+        out.append(TableShape(name, cols, types, has_rowid=not without_rowid))
+    return out
+
+
+def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
+    """(layout, applications) from SQLite table shapes."""
+    apps: list[AppTables] = []
+    aggregates: dict[str, TableShape] = {}
+    tracking: list[str] = []
+    layout = ""
+    for t in tables:
+        if is_tracking(t):
+            tracking.append(t.name)
+            continue
+        if not is_event_like(t):
+            continue
+        cs = t.colset
+        extra = sorted(cs - {"originator_id", "originator_version", "topic", "state", "id"})
+        if "id" in cs:
+            id_kind = ID_TEXT if "char" in t.type_of("originator_id") or "text" in t.type_of(
+                "originator_id"
+            ) else ID_BYTES16
+            apps.append(
+                AppTables(app_prefix(t.name), t.name, "id", id_kind, extra_columns=extra)
+            )
+            layout = layout or "eventsourcing_sqlalchemy"
+        elif "notification_id" in cs:
+            apps.append(
+                AppTables(
+                    app_prefix(t.name), t.name, "notification_id", ID_TEXT, extra_columns=extra
+                )
+            )
+            layout = layout or "eventsourcing.sqlite"
+        elif t.has_rowid:
+            apps.append(AppTables(app_prefix(t.name), t.name, "rowid", ID_TEXT, extra_columns=extra))
+            layout = layout or "eventsourcing.sqlite"
+        else:
+            aggregates[t.name] = t
+    for app in apps:
+        prefix = app_prefix(app.events_table)
+        for cand in (f"{prefix}_snapshots", "stored_snapshots"):
+            if cand in aggregates:
+                app.snapshots_table = cand
+                break
+        for tr in tracking:
+            if tr in ("tracking", f"{prefix}_tracking", "notification_tracking"):
+                app.tracking_tables.append(tr)
+    return layout, apps
+
+
+class SqliteStore(SqlStore):
+    placeholder = "?"
+
+    def __init__(
+        self, connector: SqliteConnector, tables: AppTables, all_apps: list[AppTables], layout: str
+    ) -> None:
+        super().__init__(connector.path, tables, all_apps)
+        self.connector = connector
+        self.layout = layout
+        self._track_cols: dict[str, set[str]] = {}
+        self.all_tracking_tables = sorted({t for a in all_apps for t in a.tracking_tables})
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self.connector.conn().execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreOpenError(f"{self.location}: {exc}") from None
+
+    def refresh(self) -> None:
+        self.connector.refresh()
+
+    def close(self) -> None:
+        self.connector.close()
+
+    def tracking_columns(self, table: str) -> set[str]:
+        if table not in self._track_cols:
+            rows = self.query(f"PRAGMA table_info({quote_ident(table)})")
+            self._track_cols[table] = {r[1].lower() for r in rows}
+        return self._track_cols[table]
+
+
+def open_sqlite(path: str) -> Database:
+    connector = SqliteConnector(path)
+    try:
+        conn = connector.conn()
+        try:
+            tables = sqlite_tables(conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreOpenError(f"{path}: not a readable SQLite database ({exc})") from None
+        layout, apps = discover(tables)
+        if not apps:
+            raise StoreOpenError(f"{path}: {no_tables_message(tables)}")
+        return Database(
+            layout,
+            connector.path,
+            apps,
+            lambda t: SqliteStore(connector, t, apps, layout),
+            connector.close,
+        )
+    except BaseException:
+        connector.close()
+        raise

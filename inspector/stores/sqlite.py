@@ -139,6 +139,9 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
     aggregates: dict[str, TableShape] = {}
     tracking: list[str] = []
     layout = ""
+    # eventsourcing_sqlalchemy keeps the notification id in an ``id`` column; in such a file the
+    # four-column tables are its aggregate (snapshot) tables, rowid or not.
+    sa_layout = any(is_event_like(t) and "id" in t.colset for t in tables)
     for t in tables:
         if is_tracking(t):
             tracking.append(t.name)
@@ -162,7 +165,7 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
                 )
             )
             layout = layout or "eventsourcing.sqlite"
-        elif t.has_rowid:
+        elif t.has_rowid and not sa_layout:
             apps.append(AppTables(app_prefix(t.name), t.name, "rowid", ID_TEXT, extra_columns=extra))
             layout = layout or "eventsourcing.sqlite"
         else:

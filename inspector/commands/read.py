@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from inspector.commands.support import add_store_arg, dump_json, open_from_args, open_store, print_table
+import orjson
+
+from inspector.commands.support import (
+    add_store_arg,
+    dump_json,
+    open_from_args,
+    open_store,
+    print_table,
+)
 from inspector.core.browse import events_json, store_info, streams_page
 from inspector.core.codec import Codec
 from inspector.core.errors import InspectorError
+from inspector.core.normalise import normalise
 from inspector.core.search import DEFAULT_SCAN_CAP, search_log
 
 
@@ -54,6 +64,9 @@ def event_rows(
 ) -> list[dict[str, Any]]:
     """Decode events for output. Domain mode (issue 3) extends this with ``upcast``."""
     rows = events_json(raw, codec)
+    from inspector.commands.replay import add_domain_view  # domain mode: app transcodings, upcast
+
+    add_domain_view(args, codec, raw, rows)
     decorate = getattr(args, "decorate_events", None)
     if decorate is not None:
         decorate(store, raw, rows)
@@ -65,6 +78,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     with db:
         stores = [db.store(spec.app)] if spec.app else None
         info = store_info(db, codec, stores)
+    for err in info["decode_errors"]:
+        print(f"event-inspector: warning: {err}", file=sys.stderr)
     if args.json:
         dump_json(info)
         return 0
@@ -92,42 +107,102 @@ def cmd_info(args: argparse.Namespace) -> int:
     print()
     print_table(["application", "schema", "events", "streams", "max position", "snapshots",
                  "tracking"], rows)
-    for err in info["decode_errors"]:
-        print(f"warning: {err}", file=sys.stderr)
     return 0
 
 
+def check_limits(args: argparse.Namespace) -> None:
+    """Reject a zero/negative --limit or --scan-limit before touching the store."""
+    for name in ("limit", "scan_limit"):
+        value = getattr(args, name, None)
+        if value is not None and value <= 0:
+            raise InspectorError(f"--{name.replace('_', '-')} must be positive (got {value})")
+
+
 def cmd_streams(args: argparse.Namespace) -> int:
+    check_limits(args)
     store, db, codec = open_store(args)
     with db:
-        if args.limit <= 0:
-            raise InspectorError("--limit must be positive")
         page = streams_page(store, codec, args.after, args.limit, args.prefix, args.type_filter)
     if page.capped:
         print(
-            f"event-inspector: --type scan stopped at its cap; continue with --after {page.scanned_to}",
+            "event-inspector: --type scan stopped at its cap;"
+            f" continue with --after {page.scanned_to}",
             file=sys.stderr,
         )
     if args.json:
         dump_json(page.rows)
         return 0
-    print_table(["stream", "version", "type"], [[r["id"], r["version"], r["type"]] for r in page.rows])
+    print_table(
+        ["stream", "version", "type"], [[r["id"], r["version"], r["type"]] for r in page.rows]
+    )
     if not page.exhausted and page.rows:
         print(f"\nmore: --after {page.scanned_to}")
     return 0
 
 
+EVENTS_BATCH = 2000
+
+
+def stream_batches(
+    store: Any, stream: str, lo: int | None, hi: int | None, limit: int | None,
+    batch: int | None = None,
+) -> Iterator[list[Any]]:
+    """A stream's events in version order, in keyset batches (never the whole stream at once)."""
+    batch = batch or EVENTS_BATCH
+    remaining = limit
+    while remaining is None or remaining > 0:
+        n = batch if remaining is None else min(batch, remaining)
+        page = store.stream_events(stream, lo, hi, limit=n)
+        if page:
+            yield page
+        if len(page) < n:
+            return
+        lo = page[-1].version + 1
+        if remaining is not None:
+            remaining -= len(page)
+
+
 def cmd_events(args: argparse.Namespace) -> int:
+    check_limits(args)
     store, db, codec = open_store(args)
     with db:
         store.require_stream(args.stream)
-        raw = store.stream_events(args.stream, args.from_version, args.to_version, args.limit)
-        rows = event_rows(args, store, codec, raw)
+        batches = stream_batches(
+            store, args.stream, args.from_version, args.to_version, args.limit
+        )
+        if args.json:  # streamed: memory stays bounded whatever the stream's length
+            out = sys.stdout.buffer
+            total, bad = 0, 0
+            first_bad: dict[str, Any] | None = None
+            out.write(b"[")
+            for raw in batches:
+                for row in event_rows(args, store, codec, raw):
+                    out.write(b"\n" if total == 0 else b",\n")
+                    out.write(json_bytes(row))
+                    total += 1
+                    if row.get("error"):
+                        bad += 1
+                        first_bad = first_bad or row
+            out.write(b"\n]\n" if total else b"]\n")
+            out.flush()
+            if first_bad is not None:
+                warn_line(bad, total, first_bad)
+            return 0
+        rows = [row for raw in batches for row in event_rows(args, store, codec, raw)]
     _print_events(args, rows)
     return 0
 
 
+def json_bytes(obj: Any) -> bytes:
+    """One JSON value as the ``--json`` output writes it (normalised, indented)."""
+    try:
+        return orjson.dumps(obj, default=normalise, option=orjson.OPT_INDENT_2)
+    except TypeError:  # e.g. integers beyond 64 bits
+        return json.dumps(obj, default=normalise, indent=2, ensure_ascii=False).encode("utf-8")
+
+
 def cmd_log(args: argparse.Namespace) -> int:
+    check_limits(args)
     store, db, codec = open_store(args)
     with db:
         if args.contains:
@@ -149,13 +224,30 @@ def cmd_log(args: argparse.Namespace) -> int:
     return 0
 
 
+def warn_decode_errors(rows: Sequence[dict[str, Any]]) -> None:
+    """One line on stderr when some payloads could not be decoded (they are error values)."""
+    bad = [r for r in rows if r.get("error")]
+    if bad:
+        warn_line(len(bad), len(rows), bad[0])
+
+
+def warn_line(bad: int, total: int, first: dict[str, Any]) -> None:
+    print(
+        f"event-inspector: warning: {bad} of {total} events not decoded"
+        f" (first: {first['stream']} v{first['version']}: {first['error']})",
+        file=sys.stderr,
+    )
+
+
 def _print_events(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
+    warn_decode_errors(rows)
     if args.json:
         dump_json(rows)
         return
     table = [
         [
-            r["position"], r["stream"], r["version"], r["topic"].split(":")[-1], r["timestamp"],
+            r["position"], r["stream"], r["version"], (r["topic"] or "").split(":")[-1],
+            r["timestamp"],
             r["data"] if r["error"] is None else f"ERROR: {r['error']}",
         ]
         for r in rows

@@ -22,7 +22,8 @@ class RawEventLike(Protocol):
 
 
 def topic_owner(event_topic: str | None) -> str | None:
-    """Best guess of an aggregate topic from an event topic: ``mod:Dog.Registered`` -> ``mod:Dog``."""
+    """Best guess of an aggregate topic from an event topic: ``mod:Dog.Registered`` ->
+    ``mod:Dog``."""
     if not event_topic or ":" not in event_topic:
         return None
     mod, qual = event_topic.split(":", 1)
@@ -124,7 +125,8 @@ def streams_page(
 
 def sniff_encoding(store: Any, codec: Codec) -> tuple[str | None, bool | None, str | None]:
     """(compression, encrypted, decode error) judged from the newest event."""
-    events = store.log(after=(store.max_position() or 1) - 1, limit=1) if store.max_position() else []
+    mx = store.max_position()
+    events = store.log(after=mx - 1, limit=1) if mx else []
     if not events:
         return None, None, None
     d = codec.decode(events[0].state)

@@ -55,7 +55,8 @@ def parse_cipher_key(key: str) -> bytes:
         raise InspectorError(f"cipher key is not valid base64: {exc}") from None
     if len(raw) not in (16, 24, 32):
         raise InspectorError(
-            f"cipher key decodes to {len(raw)} bytes; AES needs 16, 24 or 32 (base64 of the raw key)"
+            f"cipher key decodes to {len(raw)} bytes;"
+            " AES needs 16, 24 or 32 (base64 of the raw key)"
         )
     return raw
 
@@ -124,17 +125,30 @@ def unwrap_envelopes(value: Any) -> Any:
     """Replace ``{"_type_", "_data_"}`` envelopes of the library's transcodings by their value.
 
     Unknown envelopes stay as they are. Only dicts with exactly those two keys are envelopes.
+    Works in place on freshly parsed JSON (dicts and lists are reused, not copied).
     """
-    if isinstance(value, dict):
+    t = type(value)
+    if t is dict:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
-            data = unwrap_envelopes(value["_data_"])
-            fn = KNOWN_ENVELOPES.get(value["_type_"]) if isinstance(value["_type_"], str) else None
+            data = value["_data_"]
+            if type(data) is dict or type(data) is list:
+                data = unwrap_envelopes(data)
+            kind = value["_type_"]
+            fn = KNOWN_ENVELOPES.get(kind) if isinstance(kind, str) else None
             if fn is None:
-                return {"_type_": value["_type_"], "_data_": data}
+                return {"_type_": kind, "_data_": data}
             return fn(data)
-        return {k: unwrap_envelopes(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap_envelopes(v) for v in value]
+        for k, v in value.items():
+            tv = type(v)
+            if tv is dict or tv is list:
+                value[k] = unwrap_envelopes(v)
+        return value
+    if t is list:
+        for i, v in enumerate(value):
+            tv = type(v)
+            if tv is dict or tv is list:
+                value[i] = unwrap_envelopes(v)
+        return value
     return value
 
 
@@ -162,6 +176,7 @@ class Codec:
     def plaintext(self, blob: bytes) -> tuple[bytes | None, str | None, str | None, bool]:
         """(JSON bytes or None, error, compression, encrypted)."""
         encrypted = False
+        hint = ""
         if self._key is not None:
             # Try decryption first: about 1 in 256 AES blobs starts with '{' (random nonce).
             try:
@@ -170,14 +185,15 @@ class Codec:
             except ValueError as exc:
                 if not (_looks_like_json(blob) or sniff_compression(blob)):
                     return None, f"wrong cipher key or damaged ciphertext ({exc})", None, True
+                hint = f" (or a wrong cipher key: decryption failed: {exc})"
         kind = sniff_compression(blob)
         if kind is not None:
             try:
                 blob = _decompress(kind, blob)
             except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-                if self._key is None and not _looks_like_json(blob):
-                    return None, _no_key_message(), None, True
-                return None, f"corrupt {kind} data: {exc}", kind, encrypted
+                if self._key is None:
+                    hint = " (if the store is encrypted, give --cipher-key)"
+                return None, f"corrupt {kind} data: {exc}{hint}", kind, encrypted
         elif not _looks_like_json(blob) and self._key is None:
             return None, _no_key_message(), None, True
         return blob, None, kind, encrypted
@@ -186,34 +202,68 @@ class Codec:
         """Decode one stored ``state`` blob. Never raises."""
         raw = bytes(state) if state is not None else b""
         try:
-            text, error, kind, encrypted = self.plaintext(raw)
+            if self._key is None and raw[:1] == b"{":  # the common case: plain JSON
+                text: bytes | None = raw
+                error, kind, encrypted = None, None, False
+            else:
+                text, error, kind, encrypted = self.plaintext(raw)
             if text is None:
                 return Decoded(None, error, kind, encrypted, raw)
             try:
-                text.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                return Decoded(None, f"not UTF-8: {exc}", kind, encrypted, raw)
-            try:
-                data = parse_json(text)
-            except RecursionError:
-                return Decoded(None, "not decodable: JSON nested too deeply", kind, encrypted, raw)
-            except (ValueError, UnicodeDecodeError) as exc:
-                if self._key is None and not encrypted and kind is None:
-                    msg = f"not JSON ({exc}); if the store is encrypted, give --cipher-key"
-                else:
-                    msg = f"not JSON: {exc}"
-                return Decoded(None, msg, kind, encrypted, raw)
+                data = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                data, error = _parse_slow(text, self._key is None and not encrypted and not kind)
+                if error is not None:
+                    if not encrypted and self._key is not None:
+                        error += " (or a wrong cipher key: decryption failed)"
+                    return Decoded(None, error, kind, encrypted, raw)
+            if (text.count(b"[") + text.count(b"{") > MAX_JSON_DEPTH) and _too_deep(data):
+                return Decoded(None, _TOO_DEEP, kind, encrypted, raw)
             if b'"_type_"' in text:
                 try:
                     data = unwrap_envelopes(data)
                 except RecursionError:
-                    return Decoded(
-                        None, "not decodable: JSON nested too deeply", kind, encrypted, raw
-                    )
+                    return Decoded(None, _TOO_DEEP, kind, encrypted, raw)
             return Decoded(data, None, kind, encrypted, raw)
         except Exception as exc:  # the codec never raises: anything unforeseen becomes data
             return Decoded(None, f"decode failed: {type(exc).__name__}: {exc}", None, False, raw)
 
 
+MAX_JSON_DEPTH = 500
+_TOO_DEEP = f"not decodable: JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)"
+
+
+def _too_deep(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether containers nest deeper than ``limit`` (iterative: no recursion)."""
+    if type(data) is not dict and type(data) is not list:
+        return False
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = value.values() if type(value) is dict else value
+        stack.extend((c, depth + 1) for c in children if type(c) is dict or type(c) is list)
+    return False
+
+
+def _parse_slow(text: bytes, maybe_encrypted: bool) -> tuple[Any, str | None]:
+    """What orjson refused (NaN/Infinity, integers beyond 64 bits, deep nesting) or an error."""
+    hint = "; if the store is encrypted, give --cipher-key" if maybe_encrypted else ""
+    try:
+        s = text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, f"not UTF-8 ({exc}){hint}"
+    try:
+        return json.loads(s, parse_constant=_keep_constant), None
+    except RecursionError:
+        return None, _TOO_DEEP
+    except ValueError as exc:
+        return None, f"not JSON ({exc}){hint}"
+
+
 def _no_key_message() -> str:
-    return "encrypted payload and no cipher key (give --cipher-key, EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)"
+    return (
+        "encrypted payload and no cipher key"
+        " (give --cipher-key, EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)"
+    )

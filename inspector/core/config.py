@@ -41,7 +41,11 @@ def sqlite_dbname_path(dbname: str) -> str:
 def spec_from_env(env: Mapping[str, str] | None = None, app: str | None = None) -> StoreSpec:
     """A store spec from the eventsourcing environment variables (as the user's app sees them)."""
     e = os.environ if env is None else env
-    module = _get(e, "PERSISTENCE_MODULE", app) or _get(e, "INFRASTRUCTURE_FACTORY", app)
+    module = (
+        _get(e, "PERSISTENCE_MODULE", app)
+        or _get(e, "INFRASTRUCTURE_FACTORY", app)
+        or _get(e, "FACTORY_TOPIC", app)
+    )
     key = next((e[k] for k in KEY_ENV_VARS[:1] if e.get(k)), None) or _get(e, "CIPHER_KEY", app)
     compressor = _get(e, "COMPRESSOR_TOPIC", app)
     if not module:
@@ -60,12 +64,16 @@ def spec_from_env(env: Mapping[str, str] | None = None, app: str | None = None) 
     if mod.startswith("eventsourcing.sqlite"):
         dbname = _get(e, "SQLITE_DBNAME", app)
         if not dbname:
-            raise InspectorError("PERSISTENCE_MODULE is eventsourcing.sqlite but SQLITE_DBNAME is unset")
+            raise InspectorError(
+                "PERSISTENCE_MODULE is eventsourcing.sqlite but SQLITE_DBNAME is unset"
+            )
         return StoreSpec(sqlite_dbname_path(dbname), None, app, key, compressor)
     if mod.startswith("eventsourcing.postgres"):
         dbname = _get(e, "POSTGRES_DBNAME", app)
         if not dbname:
-            raise InspectorError("PERSISTENCE_MODULE is eventsourcing.postgres but POSTGRES_DBNAME is unset")
+            raise InspectorError(
+                "PERSISTENCE_MODULE is eventsourcing.postgres but POSTGRES_DBNAME is unset"
+            )
         host = _get(e, "POSTGRES_HOST", app) or "localhost"
         port = _get(e, "POSTGRES_PORT", app) or "5432"
         user = _get(e, "POSTGRES_USER", app) or ""
@@ -74,11 +82,17 @@ def spec_from_env(env: Mapping[str, str] | None = None, app: str | None = None) 
         if password:
             auth += ":" + urllib.parse.quote(password, safe="")
         url = f"postgresql://{auth + '@' if auth else ''}{host}:{port}/{dbname}"
-        schema = _get(e, "POSTGRES_SCHEMA", app) or None
+        # The library uses "public" when POSTGRES_SCHEMA is empty (it never searches).
+        schema = _get(e, "POSTGRES_SCHEMA", app) or "public"
         return StoreSpec(url, schema, app, key, compressor)
     if mod.startswith("eventsourcing_sqlalchemy"):
         url = _get(e, "SQLALCHEMY_URL", app)
         if not url:
-            raise InspectorError("PERSISTENCE_MODULE is eventsourcing_sqlalchemy but SQLALCHEMY_URL is unset")
-        return StoreSpec(url, _get(e, "SQLALCHEMY_SCHEMA", app), app, key, compressor)
+            raise InspectorError(
+                "PERSISTENCE_MODULE is eventsourcing_sqlalchemy but SQLALCHEMY_URL is unset"
+            )
+        schema = _get(e, "SQLALCHEMY_SCHEMA", app)
+        if not schema and url.lower().startswith("postgres"):
+            schema = "public"  # where the library's tables go without SQLALCHEMY_SCHEMA
+        return StoreSpec(url, schema, app, key, compressor)
     raise InspectorError(f"PERSISTENCE_MODULE {module!r} keeps nothing on disk to inspect")

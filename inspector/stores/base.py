@@ -10,6 +10,7 @@ the per-database modules only open connections and discover tables.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +19,11 @@ from typing import Any
 
 from inspector.core.errors import InspectorError, StreamNotFoundError
 from inspector.core.ids import canonical_id, hex_prefix, hex_range, parse_uuid, string_prefix_upper
+
+EXACT_COUNT_CAP = 200_000  # count rows exactly up to this many
+# A stream page reads each stream's first state (for its aggregate type) only up to this size;
+# a bigger one is not fetched and the type is guessed from the topic.
+TYPE_SNIFF_MAX_BYTES = 256 * 1024
 
 # How the originator_id column stores ids.
 ID_TEXT = "text"  # TEXT: 32-hex (core sqlite) or arbitrary strings
@@ -81,16 +87,27 @@ class SqlStore:
 
     layout: str = ""
     placeholder: str = "?"
+    # The state column as selected: SQLite may hold a TEXT value there (CAST gives its bytes).
+    state_expr: str = "state"
 
     def __init__(self, location: str, tables: AppTables, all_apps: list[AppTables]) -> None:
         self.location = location
         self.tables = tables
         self.all_apps = all_apps
-        self._hex_ids: bool | None = None
+        self._text_form: str | None = None
+        self._resolved: dict[str, Any] = {}
 
     # -- connection plumbing (subclasses) -----------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         raise NotImplementedError
+
+    def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
+        """The database's query plan for ``sql`` as text (for checks of index use)."""
+        raise NotImplementedError
+
+    def query_events(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Like :meth:`query`, for the hot event-row queries (a backend may use a faster path)."""
+        return self.query(sql, params)
 
     def close(self) -> None:
         raise NotImplementedError
@@ -126,18 +143,36 @@ class SqlStore:
     def _p(self, n: int = 1) -> str:
         return ", ".join([self.placeholder] * n)
 
+    def text_id_form(self) -> str:
+        """How a TEXT id column holds ids: 'hex' (32 hex digits, as eventsourcing.sqlite writes
+        UUIDs), 'dashed' (canonical UUID strings) or 'string' (any other ids). Sampled from the
+        lowest and the highest id; both must agree, else 'string'."""
+        if self._text_form is None:
+            forms = set()
+            for order in ("", " DESC"):
+                rows = self.query(
+                    f"SELECT originator_id FROM {self.events}"
+                    f" ORDER BY originator_id{order} LIMIT 1"
+                )
+                forms.add(_text_form(rows[0][0]) if rows else "string")
+            self._text_form = forms.pop() if len(forms) == 1 else "string"
+        return self._text_form
+
     def hex_ids(self) -> bool:
-        """Whether a TEXT id column holds 32-hex UUIDs (sampled from the first id)."""
+        """Whether ids are UUIDs stored natively or as 32-hex TEXT (the form to write back)."""
         if self.tables.id_kind != ID_TEXT:
             return self.tables.id_kind in (ID_UUID, ID_BYTES16)
-        if self._hex_ids is None:
-            rows = self.query(f"SELECT originator_id FROM {self.events} ORDER BY originator_id LIMIT 1")
-            first = rows[0][0] if rows else None
-            self._hex_ids = isinstance(first, str) and parse_uuid(first) is not None
-        return self._hex_ids
+        return self.text_id_form() == "hex"
+
+    def uuid_ids(self) -> bool:
+        """Whether the ids are UUIDs, in whatever column form."""
+        return self.tables.id_kind != ID_TEXT or self.text_id_form() != "string"
 
     def id_values(self, stream: str) -> list[Any]:
-        """Column values that may hold the stream a user named (any common UUID form)."""
+        """The column value(s) that hold the stream a user named, in any common UUID form.
+
+        One value when the store's id form is known; for string-id stores a UUID-looking name
+        is looked up in its forms (one index seek) and the one found is returned."""
         kind = self.tables.id_kind
         u = parse_uuid(stream)
         if kind == ID_UUID:
@@ -150,21 +185,39 @@ class SqlStore:
             return [u.bytes]
         if u is None:
             return [stream]
-        values = [u.hex, str(u)]
-        if stream not in values:
-            values.append(stream)
-        return values
+        form = self.text_id_form()
+        if form == "hex":
+            return [u.hex]
+        if form == "dashed":
+            return [str(u)]
+        candidates = list(dict.fromkeys([stream, str(u), u.hex]))
+        found = self._resolved.get(stream)
+        if found is None:
+            rows = self.query(
+                f"SELECT originator_id FROM {self.events}"
+                f" WHERE originator_id IN ({self._p(len(candidates))}) LIMIT 1",
+                candidates,
+            )
+            found = rows[0][0] if rows else stream
+            if len(self._resolved) > 1000:
+                self._resolved.clear()
+            self._resolved[stream] = found
+        return [found]
 
     def _id_key(self, stream: str) -> Any:
         """The column value for a keyset bound (``--after``)."""
         kind = self.tables.id_kind
         u = parse_uuid(stream)
-        if kind == ID_UUID:
-            return u if u is not None else None
-        if kind == ID_BYTES16:
-            return u.bytes if u is not None else None
-        if u is not None and self.hex_ids():
-            return u.hex
+        if kind in (ID_UUID, ID_BYTES16):
+            if u is None:
+                raise InspectorError(f"--after {stream!r}: this store's stream ids are UUIDs")
+            return u if kind == ID_UUID else u.bytes
+        if u is not None:
+            form = self.text_id_form()
+            if form == "hex":
+                return u.hex
+            if form == "dashed":
+                return str(u)
         return stream
 
     def _prefix_bounds(self, prefix: str) -> tuple[Any, Any, bool] | None:
@@ -178,8 +231,13 @@ class SqlStore:
             if kind == ID_UUID:
                 return uuid.UUID(hex=lo), uuid.UUID(hex=hi), True
             return bytes.fromhex(lo), bytes.fromhex(hi), True
-        if self.hex_ids() and hp is not None:
+        form = self.text_id_form()
+        if form != "string":
+            if hp is None:
+                return None
             lo, hi = hex_range(hp)
+            if form == "dashed":
+                return str(uuid.UUID(hex=lo)), str(uuid.UUID(hex=hi)), True
             return lo, hi, True
         return prefix, string_prefix_upper(prefix), False
 
@@ -189,16 +247,26 @@ class SqlStore:
         return rows[0][0] if rows else None
 
     def count_events(self) -> Count:
+        """Exact below ``EXACT_COUNT_CAP`` rows; above it the highest position (no deletes in an
+        event store, so close), marked approximate: counting millions of rows is not bounded."""
+        mx = self.max_position()
+        if mx is not None and mx > EXACT_COUNT_CAP:
+            return Count(int(mx), False)
         rows = self.query(f"SELECT COUNT(*) FROM {self.events}")
         return Count(int(rows[0][0]), True)
 
     def count_snapshots(self) -> Count:
         if not self.tables.snapshots_table:
             return Count(0, True)
-        rows = self.query(f"SELECT COUNT(*) FROM {self.qualified(self.tables.snapshots_table)}")
-        return Count(int(rows[0][0]), True)
+        return self.capped_count(self.qualified(self.tables.snapshots_table))
 
-    def count_streams(self, budget_s: float = 0.08) -> Count:
+    def capped_count(self, table_sql: str, cap: int = EXACT_COUNT_CAP) -> Count:
+        """COUNT(*) that stops after ``cap`` rows (then approximate: at least ``cap``)."""
+        rows = self.query(f"SELECT COUNT(*) FROM (SELECT 1 FROM {table_sql} LIMIT {cap + 1}) t")
+        n = int(rows[0][0])
+        return Count(min(n, cap), n <= cap)
+
+    def count_streams(self, budget_s: float = 0.05) -> Count:
         """Distinct streams by loose index scan; past the time budget, an estimate."""
         deadline = time.perf_counter() + budget_s
         counted = 0
@@ -211,7 +279,7 @@ class SqlStore:
             after = page[-1]
             if time.perf_counter() > deadline:
                 break
-        frac = _keyspace_fraction(after) if self.hex_ids() else None
+        frac = _keyspace_fraction(after) if self.uuid_ids() else None
         if frac:
             return Count(int(counted / frac), False)
         return Count(None, False)
@@ -224,6 +292,15 @@ class SqlStore:
     def _loose_scan(
         self, after: str | None, limit: int, prefix: str | None, with_details: bool
     ) -> list[tuple[Any, ...]]:
+        built = self.loose_scan_sql(after, limit, prefix, with_details)
+        return self.query(*built) if built is not None else []
+
+    def loose_scan_sql(
+        self, after: str | None, limit: int, prefix: str | None, with_details: bool
+    ) -> tuple[str, list[Any]] | None:
+        """The streams query: a recursive CTE doing one index seek per distinct stream id.
+
+        None when nothing can match (a non-hex prefix on a UUID column)."""
         t = self.events
         p = self.placeholder
         conds_first: list[str] = []
@@ -233,7 +310,7 @@ class SqlStore:
         if prefix:
             bounds = self._prefix_bounds(prefix)
             if bounds is None:
-                return []
+                return None
             lo, hi, hi_incl = bounds
             op = "<=" if hi_incl else "<"
             conds_first.append(f"originator_id >= {p}")
@@ -254,7 +331,8 @@ class SqlStore:
                 f", (SELECT MAX(originator_version) FROM {t} WHERE originator_id = ids.id)"
                 f", (SELECT topic FROM {t} WHERE originator_id = ids.id"
                 f" ORDER BY originator_version LIMIT 1)"
-                f", (SELECT state FROM {t} WHERE originator_id = ids.id"
+                f", (SELECT CASE WHEN length(state) <= {TYPE_SNIFF_MAX_BYTES}"
+                f" THEN {self.state_expr} END FROM {t} WHERE originator_id = ids.id"
                 f" ORDER BY originator_version LIMIT 1)"
             )
         sql = (
@@ -265,7 +343,7 @@ class SqlStore:
             f" ORDER BY originator_id LIMIT 1) FROM ids WHERE ids.id IS NOT NULL"
             f") SELECT ids.id{details} FROM ids WHERE ids.id IS NOT NULL LIMIT {int(limit)}"
         )
-        return self.query(sql, [*params_first, *params_next])
+        return sql, [*params_first, *params_next]
 
     def streams(
         self, after: str | None = None, limit: int = 100, prefix: str | None = None
@@ -273,12 +351,22 @@ class SqlStore:
         """One page of streams (id order), each with its last version and first event."""
         rows = self._loose_scan(after, limit, prefix, with_details=True)
         return [
-            StreamRow(canonical_id(r[0]), int(r[1]), r[2], bytes(r[3]) if r[3] is not None else None)
+            StreamRow(
+                canonical_id(r[0]), int(r[1]), r[2], as_bytes(r[3]) if r[3] is not None else None
+            )
             for r in rows
         ]
 
     def _row(self, r: tuple[Any, ...]) -> RawEvent:
-        return RawEvent(r[0], canonical_id(r[1]), int(r[2]), r[3], bytes(r[4]))
+        raw_id = r[1]
+        if type(raw_id) is memoryview:
+            stream = canonical_id(raw_id)
+        else:
+            stream = _canonical_cached(raw_id)
+        state = r[4]
+        if type(state) is not bytes:
+            state = as_bytes(state)
+        return RawEvent(r[0], stream, r[2], r[3], state)
 
     def stream_events(
         self,
@@ -291,7 +379,7 @@ class SqlStore:
         values = self.id_values(stream)
         p = self.placeholder
         sql = (
-            f"SELECT {self.pos}, originator_id, originator_version, topic, state FROM {self.events}"
+            f"SELECT {self.pos}, originator_version, topic, {self.state_expr} FROM {self.events}"
             f" WHERE originator_id IN ({self._p(len(values))})"
         )
         params: list[Any] = list(values)
@@ -304,7 +392,11 @@ class SqlStore:
         sql += " ORDER BY originator_version" + (" DESC" if desc else "")
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        return [self._row(r) for r in self.query(sql, params)]
+        canon = canonical_id(values[0])
+        return [
+            RawEvent(r[0], canon, r[1], r[2], r[3] if type(r[3]) is bytes else as_bytes(r[3]))
+            for r in self.query_events(sql, params)
+        ]
 
     def iter_stream_events(
         self,
@@ -336,7 +428,10 @@ class SqlStore:
     ) -> list[RawEvent]:
         """The global log (notification order) after position ``after``."""
         p = self.placeholder
-        sql = f"SELECT {self.pos}, originator_id, originator_version, topic, state FROM {self.events}"
+        sql = (
+            f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
+            f" FROM {self.events}"
+        )
         conds: list[str] = []
         params: list[Any] = []
         if after is not None:
@@ -348,7 +443,7 @@ class SqlStore:
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         sql += f" ORDER BY {self.pos} LIMIT {int(limit)}"
-        return [self._row(r) for r in self.query(sql, params)]
+        return [self._row(r) for r in self.query_events(sql, params)]
 
     def snapshots(self, stream: str, max_version: int | None = None) -> list[RawEvent]:
         """The stored snapshots of a stream, oldest first."""
@@ -356,7 +451,7 @@ class SqlStore:
             return []
         values = self.id_values(stream)
         sql = (
-            f"SELECT NULL, originator_id, originator_version, topic, state"
+            f"SELECT NULL, originator_id, originator_version, topic, {self.state_expr}"
             f" FROM {self.qualified(self.tables.snapshots_table)}"
             f" WHERE originator_id IN ({self._p(len(values))})"
         )
@@ -392,6 +487,29 @@ class SqlStore:
         if v is None:
             raise StreamNotFoundError(f"no stream {stream!r} in application {self.name!r}")
         return v
+
+
+def _text_form(value: Any) -> str:
+    if isinstance(value, str) and len(value) in (32, 36):
+        u = parse_uuid(value)
+        if u is not None:
+            if value == u.hex:
+                return "hex"
+            if value == str(u):
+                return "dashed"
+    return "string"
+
+
+def as_bytes(value: Any) -> bytes:
+    """A state column value as bytes (NULL -> empty, TEXT -> its UTF-8 bytes)."""
+    if value is None:
+        return b""
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    return bytes(value)
+
+
+_canonical_cached = functools.lru_cache(maxsize=4096)(canonical_id)
 
 
 def _keyspace_fraction(last_id: str | None) -> float | None:

@@ -9,7 +9,9 @@ from inspector.core.errors import StoreOpenError
 from inspector.stores.base import Database
 
 
-def open_database(location: str, schema: str | None = None, password: str | None = None) -> Database:
+def open_database(
+    location: str, schema: str | None = None, password: str | None = None
+) -> Database:
     """Open ``location`` read-only and discover its applications."""
     loc = location.strip()
     lower = loc.lower()

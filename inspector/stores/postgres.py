@@ -71,16 +71,21 @@ class PgConnector:
         )
         self._lock = threading.Lock()
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def query(
+        self, sql: str, params: Sequence[Any] = (), binary: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Run one read; rows as tuples. ``binary``: binary result format (bytea, uuid: faster)."""
+        import psycopg
         from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
         try:
             conn = self.engine.raw_connection()
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, psycopg.Error) as exc:
             raise StoreOpenError(f"{self.display}: {pg_error_text(exc)}") from None
         try:
-            cur = conn.cursor()
-            cur.execute(sql, list(params) if params else None)
+            cur = conn.cursor(binary=True) if binary else conn.cursor()
+            # Always pass a parameter list: psycopg then reads '%%' as '%' in every query.
+            cur.execute(sql, list(params))
             rows = cur.fetchall()
             conn.rollback()
             return rows
@@ -88,8 +93,6 @@ class PgConnector:
             conn.invalidate()
             raise InspectorError(f"{self.display}: {pg_error_text(exc)}") from None
         except Exception as exc:
-            import psycopg
-
             if isinstance(exc, psycopg.Error):
                 try:
                     conn.rollback()
@@ -179,8 +182,14 @@ class PgStore(SqlStore):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connector.query(sql, params)
 
+    def query_events(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.connector.query(sql, params, binary=True)
+
     def close(self) -> None:
         self.connector.close()
+
+    def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
+        return "\n".join(r[0] for r in self.query("EXPLAIN " + sql, params))
 
     def _estimate(self, table: str) -> int | None:
         rows = self.query(

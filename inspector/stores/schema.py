@@ -32,8 +32,10 @@ def is_event_like(t: TableShape) -> bool:
 
 def is_tracking(t: TableShape) -> bool:
     cs = t.colset
-    return "notification_id" in cs and any(c in cs for c in TRACKING_NAME_COLUMNS) and not (
-        "originator_id" in cs
+    return (
+        "notification_id" in cs
+        and any(c in cs for c in TRACKING_NAME_COLUMNS)
+        and "originator_id" not in cs
     )
 
 

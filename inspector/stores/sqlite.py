@@ -54,6 +54,14 @@ def check_sqlite_file(path: str) -> bool:
     return header[18] == 2 and header[19] == 2
 
 
+def _text(value: bytes) -> str:
+    """TEXT columns as str even when they hold bytes that are not UTF-8 (shown, never fatal)."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("utf-8", "replace")
+
+
 def _uri(path: str, immutable: bool) -> str:
     q = urllib.parse.quote(os.path.abspath(path))
     return f"file:{q}?mode=ro" + ("&immutable=1" if immutable else "")
@@ -83,6 +91,7 @@ class SqliteConnector:
                 _uri(self.path, self._immutable()), uri=True, check_same_thread=False, timeout=5
             )
             conn.execute("PRAGMA query_only = 1")
+            conn.text_factory = _text
         except sqlite3.Error as exc:
             raise StoreOpenError(f"{self.path}: cannot open read-only ({exc})") from None
         with self._lock:
@@ -166,7 +175,9 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
             )
             layout = layout or "eventsourcing.sqlite"
         elif t.has_rowid and not sa_layout:
-            apps.append(AppTables(app_prefix(t.name), t.name, "rowid", ID_TEXT, extra_columns=extra))
+            apps.append(
+                AppTables(app_prefix(t.name), t.name, "rowid", ID_TEXT, extra_columns=extra)
+            )
             layout = layout or "eventsourcing.sqlite"
         else:
             aggregates[t.name] = t
@@ -184,6 +195,7 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
 
 class SqliteStore(SqlStore):
     placeholder = "?"
+    state_expr = "CAST(state AS BLOB)"
 
     def __init__(
         self, connector: SqliteConnector, tables: AppTables, all_apps: list[AppTables], layout: str
@@ -202,6 +214,10 @@ class SqliteStore(SqlStore):
 
     def refresh(self) -> None:
         self.connector.refresh()
+
+    def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
+        rows = self.query("EXPLAIN QUERY PLAN " + sql, params)
+        return "\n".join(str(r[-1]) for r in rows)
 
     def close(self) -> None:
         self.connector.close()

@@ -1,0 +1,247 @@
+"""Replay subcommands: ``state``, ``diff``, ``blame``, ``snapshots`` (DESIGN.md contract).
+
+A replay failure is data: the command prints what it has (the state before the failing event)
+and the failure on stderr, and exits 1. So does ``snapshots --verify`` when any snapshot drifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from inspector.commands.support import add_store_arg, dump_json, open_store, print_table, short
+from inspector.core.codec import Codec
+from inspector.core.errors import InspectorError
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> list[str]:
+    p = sub.add_parser("state", parents=[common], help="state of a stream at a version or time")
+    add_store_arg(p, optional=False)
+    p.add_argument("stream", metavar="STREAM")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--version", type=int, help="version (default: the last)")
+    g.add_argument("--at", help="ISO 8601 time: the state after the last event at or before it")
+    p.set_defaults(func=cmd_state)
+
+    p = sub.add_parser("diff", parents=[common], help="state changes between two versions")
+    add_store_arg(p, optional=False)
+    p.add_argument("stream", metavar="STREAM")
+    p.add_argument("--from", dest="from_version", type=int, required=True)
+    p.add_argument("--to", dest="to_version", type=int, required=True)
+    p.set_defaults(func=cmd_diff)
+
+    p = sub.add_parser("blame", parents=[common], help="which events changed PATH")
+    add_store_arg(p, optional=False)
+    p.add_argument("stream", metavar="STREAM")
+    p.add_argument("field_path", metavar="PATH", help="e.g. balance or items.0.qty")
+    p.set_defaults(func=cmd_blame)
+
+    p = sub.add_parser("snapshots", parents=[common], help="stored snapshots of a stream")
+    add_store_arg(p, optional=False)
+    p.add_argument("stream", metavar="STREAM")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare each snapshot with the state replayed from events",
+    )
+    p.set_defaults(func=cmd_snapshots)
+    return ["state", "diff", "blame", "snapshots"]
+
+
+# -- shared plumbing --------------------------------------------------------------------------
+def wants_domain(args: argparse.Namespace) -> bool:
+    mode = getattr(args, "mode", "auto")
+    if mode == "generic":
+        return False
+    return bool(getattr(args, "path", None) or getattr(args, "app_class", None) or mode == "domain")
+
+
+def domain_from_args(args: argparse.Namespace, codec: Codec) -> Any:
+    """The DomainContext the arguments ask for, or None (generic)."""
+    if not wants_domain(args):
+        return None
+    from inspector.core.domain import load_domain
+
+    return load_domain(list(args.path or []), args.app_class, codec.cipher_key_text)
+
+
+def replayer_from_args(args: argparse.Namespace, store: Any, codec: Codec) -> Any:
+    from inspector.core.replay import Replayer
+
+    return Replayer(store, codec, args.mode, domain_from_args(args, codec))
+
+
+def add_domain_view(
+    args: argparse.Namespace, codec: Codec, raw: Sequence[Any], rows: list[dict[str, Any]]
+) -> None:
+    """Domain mode for ``events``/``log``: decode with the app's transcodings, add ``upcast``."""
+    if not wants_domain(args):
+        return
+    from inspector.core.domain_decode import DomainDecoder
+
+    decoder = DomainDecoder(domain_from_args(args, codec), codec)
+    for ev, row in zip(raw, rows, strict=True):
+        view = decoder.stored_and_upcast(ev)
+        if view is None:
+            continue
+        if row.get("error") is None and isinstance(row.get("data"), dict):
+            row["data"] = view["data"]  # custom transcodings decoded; every stored key kept
+        row["class_version"] = view["stored_class_version"]
+        row["current_class_version"] = view["class_version"]
+        if view["upcast"] is not None:
+            row["upcast"] = view["upcast"]
+            row["upcast_changes"] = view["changes"]
+        if view["upcast_error"]:
+            row["upcast_error"] = view["upcast_error"]
+
+
+def _report_failure(err: Any) -> None:
+    if err is not None:
+        print(f"event-inspector: {err}", file=sys.stderr)
+
+
+def _print_state(state: dict[str, Any] | None) -> None:
+    if state is None:
+        print("(no state)")
+        return
+    rows = [[k, v] for k, v in state.items()]
+    print_table(["attribute", "value"], rows, max_width=100)
+
+
+# -- commands ---------------------------------------------------------------------------------
+def cmd_state(args: argparse.Namespace) -> int:
+    store, db, codec = open_store(args)
+    with db:
+        rp = replayer_from_args(args, store, codec)
+        if args.at is not None:
+            res = rp.state_at_time(args.stream, args.at)
+        else:
+            res = rp.state(args.stream, args.version)
+    if args.json:
+        dump_json(res.to_json())
+    else:
+        label = res.mode + (" (approximate)" if res.approximate else "")
+        print(f"stream:  {res.stream}")
+        print(f"version: {res.last_good_version if res.error else res.version}")
+        print(f"mode:    {label}" + (f" — {res.mode_reason}" if res.mode_reason else ""))
+        print()
+        _print_state(res.state)
+    _report_failure(res.error)
+    return 1 if res.error else 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    store, db, codec = open_store(args)
+    with db:
+        rp = replayer_from_args(args, store, codec)
+        out = rp.diff(args.stream, args.from_version, args.to_version)
+    if args.json:
+        dump_json(out)
+    else:
+        print(
+            f"diff {out['from']} -> {out['to']}  mode: {out['mode']}"
+            + (" (approximate)" if out["approximate"] else "")
+        )
+        print()
+        print_table(
+            ["path", "op", "old", "new"],
+            [[".".join(map(str, c["path"])), c["op"], c["old"], c["new"]] for c in out["changes"]],
+        )
+    err = out.get("error")
+    if err:
+        _report_failure(
+            f"replay stopped at version {err['version']} (topic {err['topic']}, "
+            f"position {err['position']}): {err['message']}"
+        )
+        return 1
+    return 0
+
+
+def cmd_blame(args: argparse.Namespace) -> int:
+    from inspector.core.diff import parse_path
+
+    path = parse_path(args.field_path)
+    store, db, codec = open_store(args)
+    with db:
+        rp = replayer_from_args(args, store, codec)
+        res = rp.blame_result(args.stream, path)
+    rows = res["changes"]
+    if args.json:
+        dump_json(rows)
+    else:
+        print(f"blame {args.field_path}  mode: {res['mode']}")
+        print()
+        print_table(
+            ["version", "timestamp", "type", "old", "new"],
+            [
+                [r["version"], r["timestamp"], r["topic"].split(":")[-1], r["old"], r["new"]]
+                for r in rows
+            ],
+        )
+    _report_failure(res["error"])
+    return 1 if res["error"] else 0
+
+
+def cmd_snapshots(args: argparse.Namespace) -> int:
+    store, db, codec = open_store(args)
+    with db:
+        store.require_stream(args.stream)
+        if args.verify:
+            rp = replayer_from_args(args, store, codec)
+            rows = rp.verify_snapshots(args.stream)
+        else:
+            from inspector.core.replay import snapshot_row
+
+            rows = [snapshot_row(s, codec) for s in store.snapshots(args.stream)]
+    if args.json:
+        dump_json(rows)
+    else:
+        if args.verify and rows:
+            mode = rows[0].get("mode") or "?"
+            print(
+                f"mode: {mode}"
+                + (
+                    " (approximate: attributes on both sides compared)"
+                    if rows[0].get("approximate")
+                    else ""
+                )
+            )
+            print()
+        print_table(
+            ["version", "timestamp", "size", "ok", "differences"],
+            [
+                [
+                    r["version"],
+                    r["timestamp"],
+                    r["size"],
+                    "" if r["ok"] is None else ("yes" if r["ok"] else "NO"),
+                    short(
+                        r.get("error")
+                        or ", ".join(".".join(map(str, p)) for p in r["differences"] or []),
+                        80,
+                    ),
+                ]
+                for r in rows
+            ],
+        )
+    if args.verify:
+        bad = [r for r in rows if r["ok"] is not True]
+        if bad:
+            print(
+                f"event-inspector: {len(bad)} of {len(rows)} snapshots differ from the replayed "
+                f"state or could not be checked",
+                file=sys.stderr,
+            )
+            return 1
+    return 0
+
+
+__all__ = [
+    "InspectorError",
+    "add_domain_view",
+    "domain_from_args",
+    "register",
+    "replayer_from_args",
+]

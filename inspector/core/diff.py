@@ -1,0 +1,137 @@
+"""Structural diff of normalised states: path-level add / remove / change.
+
+Values are compared after the DESIGN.md normalisation, so dataclasses and value objects are
+dicts of their attributes and are diffed attribute by attribute. Dicts are diffed by key. Lists
+are aligned with :class:`difflib.SequenceMatcher` on the elements' canonical JSON, so appending
+to a list is one ``add`` at its index (not a shifted list), and removing one element is one
+``remove`` at its old index. Paired elements that differ are diffed recursively.
+
+A change is ``{"path": [...], "op": "add"|"remove"|"change", "old", "new"}``; ``old`` is null
+for ``add`` and ``new`` is null for ``remove``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+import orjson
+
+Path = list[str | int]
+
+
+def _key(v: Any) -> bytes:
+    try:
+        return orjson.dumps(v, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(v, sort_keys=True, default=repr).encode("utf-8")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if type(a) is not type(b):
+        # 1 == 1.0 == True in Python; a JSON viewer tells them apart.
+        return False
+    return bool(a == b)
+
+
+def diff_values(old: Any, new: Any, path: Path | None = None) -> list[dict[str, Any]]:
+    """The changes that turn ``old`` into ``new`` (both normalised JSON values)."""
+    out: list[dict[str, Any]] = []
+    _diff(old, new, list(path or []), out)
+    return out
+
+
+def _diff(old: Any, new: Any, path: Path, out: list[dict[str, Any]]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k, v in old.items():
+            if k not in new:
+                out.append({"path": [*path, k], "op": "remove", "old": v, "new": None})
+            else:
+                _diff(v, new[k], [*path, k], out)
+        for k, v in new.items():
+            if k not in old:
+                out.append({"path": [*path, k], "op": "add", "old": None, "new": v})
+        return
+    if isinstance(old, list) and isinstance(new, list):
+        _diff_list(old, new, path, out)
+        return
+    if not _same(old, new):
+        out.append({"path": path, "op": "change", "old": old, "new": new})
+
+
+def _diff_list(old: list[Any], new: list[Any], path: Path, out: list[dict[str, Any]]) -> None:
+    # Fast paths: common prefix, then pure append / pure truncation.
+    n = min(len(old), len(new))
+    i = 0
+    while i < n and _same(old[i], new[i]):
+        i += 1
+    if i == len(old):
+        for j in range(i, len(new)):
+            out.append({"path": [*path, j], "op": "add", "old": None, "new": new[j]})
+        return
+    if i == len(new):
+        for j in range(len(old) - 1, i - 1, -1):
+            out.append({"path": [*path, j], "op": "remove", "old": old[j], "new": None})
+        return
+    a = [_key(v) for v in old]
+    b = [_key(v) for v in new]
+    sm = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    removes: list[dict[str, Any]] = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace":
+            k = min(i2 - i1, j2 - j1)
+            for d in range(k):
+                _diff(old[i1 + d], new[j1 + d], [*path, j1 + d], out)
+            for d in range(k, i2 - i1):
+                removes.append(
+                    {"path": [*path, i1 + d], "op": "remove", "old": old[i1 + d], "new": None}
+                )
+            for d in range(k, j2 - j1):
+                out.append({"path": [*path, j1 + d], "op": "add", "old": None, "new": new[j1 + d]})
+        elif tag == "delete":
+            for d in range(i1, i2):
+                removes.append({"path": [*path, d], "op": "remove", "old": old[d], "new": None})
+        elif tag == "insert":
+            for d in range(j1, j2):
+                out.append({"path": [*path, d], "op": "add", "old": None, "new": new[d]})
+    out.extend(reversed(removes))
+
+
+def get_path(value: Any, path: Path) -> tuple[bool, Any]:
+    """(found, value) at ``path`` in a normalised value."""
+    cur = value
+    for p in path:
+        if isinstance(cur, dict):
+            if p in cur:
+                cur = cur[p]
+                continue
+            if isinstance(p, int) and str(p) in cur:
+                cur = cur[str(p)]
+                continue
+            return False, None
+        if isinstance(cur, list):
+            try:
+                idx = int(p)
+            except (TypeError, ValueError):
+                return False, None
+            if -len(cur) <= idx < len(cur):
+                cur = cur[idx]
+                continue
+            return False, None
+        return False, None
+    return True, cur
+
+
+def parse_path(text: str) -> Path:
+    """``items.0.qty`` -> ``["items", 0, "qty"]`` (digit runs are list indices)."""
+    if not text or not text.strip():
+        from inspector.core.errors import InspectorError
+
+        raise InspectorError("PATH is empty (e.g. balance or items.0.qty)")
+    out: Path = []
+    for part in text.strip().split("."):
+        out.append(int(part) if part.isdigit() else part)
+    return out

@@ -1,0 +1,291 @@
+"""Stored rows -> the user's domain events, exactly as ``Mapper.to_domain_event`` builds them.
+
+The codec undoes encryption and compression (sniffed, so a missing ``COMPRESSOR_TOPIC`` in the
+environment does not matter); the application's own transcoder parses the JSON (its registered
+transcodings included); then, as the library does: the id converted for the class's id type,
+``originator_id``/``originator_version`` from the columns, ``class_version`` popped and the
+class's ``upcast_vN_vN+1`` static methods applied in turn, ``object.__new__`` and ``__dict__``.
+A custom mapper class (``MAPPER_TOPIC``) is used through its own ``to_domain_event`` on the
+plaintext. Every failure becomes a :class:`~inspector.core.replay.ReplayFailure`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from inspector.core.codec import Codec
+from inspector.core.diff import diff_values
+from inspector.core.domain import DomainContext
+from inspector.core.errors import InspectorError
+from inspector.core.normalise import normalise
+from inspector.core.replay_types import ReplayFailure
+from inspector.core.replay_types import StepFailed as _Failed
+
+
+class DomainDecoder:
+    def __init__(self, domain: DomainContext, codec: Codec) -> None:
+        from eventsourcing.persistence import JSONTranscoder, Mapper, find_id_convertor
+
+        self.domain = domain
+        self.codec = codec
+        self.mapper = domain.plain_mapper
+        self.transcoder = self.mapper.transcoder
+        self._find_id_convertor = find_id_convertor
+        self._exact_mapper = type(self.mapper) is Mapper
+        self._fast_json = type(self.transcoder) is JSONTranscoder or (
+            isinstance(self.transcoder, JSONTranscoder)
+            and type(self.transcoder).decode is JSONTranscoder.decode
+        )
+        self._convertors: dict[type, Any] = {}
+        self._classes: dict[str, tuple[type, int, Any]] = {}  # topic -> (class, version, id conv)
+        self._fast_hook = self._fast_json and (
+            type(self.transcoder)._decode_obj is JSONTranscoder._decode_obj  # noqa: SLF001
+        )
+        self._hook = self.transcoder._decode_obj  # noqa: SLF001
+        self._leaf = _leaf_decoders(self.transcoder) if self._fast_hook else {}
+        self._no_key = not codec.has_key
+        self._last_id: tuple[Any, str, Any] | None = None
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _fail(self, ev: Any, message: str) -> _Failed:
+        if isinstance(ev, tuple):  # a replay row (position, version, topic, state)
+            return _Failed(ReplayFailure(ev[1], ev[2], ev[0], message))
+        return _Failed(ReplayFailure(ev.version, ev.topic, ev.position, message))
+
+    def resolve(self, ev: Any, topic: str, what: str = "topic") -> Any:
+        try:
+            return self.domain.resolve(topic)
+        except InspectorError as exc:
+            raise self._fail(ev, f"unresolvable {what}: {exc}") from None
+
+    def plaintext(self, ev: Any) -> bytes:
+        blob = ev.state
+        if self._no_key and blob[:1] == b"{":
+            return blob  # plain JSON: nothing to undo
+        text, error, _, _ = self.codec.plaintext(blob)
+        if text is None:
+            raise self._fail(ev, f"cannot decode: {error}")
+        return text
+
+    def parse(self, ev: Any, text: bytes) -> dict[str, Any]:
+        if self._fast_hook:
+            # orjson + the transcoder's own envelope hook, applied as json's object_hook would
+            # be (innermost dicts first); NaN, huge ints etc. fall back to the transcoder.
+            try:
+                data = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                if type(data) is dict:
+                    try:
+                        return _walk(data, self._hook, self._leaf) if b'"_type_"' in text else data
+                    except Exception as exc:  # noqa: BLE001 - a transcoding's decode raised
+                        raise self._fail(
+                            ev,
+                            f"cannot decode with the application's "
+                            f"transcoder: {type(exc).__name__}: {exc}",
+                        ) from None
+        try:
+            data = self.transcoder.decode(text)
+        except Exception as exc:  # noqa: BLE001 - the app's transcodings may raise anything
+            raise self._fail(
+                ev, f"cannot decode with the application's transcoder: {type(exc).__name__}: {exc}"
+            ) from None
+        if not isinstance(data, dict):
+            raise self._fail(ev, "event state is not an object")
+        return data
+
+    def _convertor(self, cls: type) -> Any:
+        conv = self._convertors.get(cls)
+        if conv is None:
+            conv = self._find_id_convertor(cls, str)
+            self._convertors[cls] = conv
+        return conv
+
+    # -- decoding -----------------------------------------------------------------------------
+    def decode_event(self, ev: Any) -> Any:
+        """A stored event (RawEvent) as the user's domain event object."""
+        return self.decode(ev, ev.topic, ev.stream, ev.version, ev.state)
+
+    def decode(self, ev: Any, topic: str, stream: str, version: int, blob: bytes) -> Any:
+        info = self._classes.get(topic)
+        if info is None:
+            cls = self.resolve(ev, topic)
+            info = (cls, getattr(cls, "class_version", 1), self._convertor(cls))
+            self._classes[topic] = info
+        cls, class_version, conv = info
+        if self._no_key and blob[:1] == b"{":
+            text = blob
+        else:
+            text, error, _, _ = self.codec.plaintext(blob)
+            if text is None:
+                raise self._fail(ev, f"cannot decode: {error}")
+        if not self._exact_mapper:
+            from eventsourcing.persistence import StoredEvent
+
+            try:
+                return self.mapper.to_domain_event(
+                    StoredEvent(self._convertor(cls)(stream), version, topic, text)
+                )
+            except Exception as exc:  # noqa: BLE001
+                raise self._fail(ev, f"{type(exc).__name__}: {exc}") from None
+        state = self.parse(ev, text)
+        last = self._last_id
+        if last is not None and last[0] is conv and last[1] == stream:
+            state["originator_id"] = last[2]
+        else:
+            try:
+                oid = conv(stream)
+            except Exception as exc:  # noqa: BLE001
+                raise self._fail(ev, f"bad originator id {stream!r}: {exc}") from None
+            self._last_id = (conv, stream, oid)
+            state["originator_id"] = oid
+        state["originator_version"] = version
+        from_version = state.pop("class_version", 1)
+        while from_version < class_version:
+            name = f"upcast_v{from_version}_v{from_version + 1}"
+            try:
+                getattr(cls, name)(state)
+            except Exception as exc:  # noqa: BLE001 - user upcaster
+                raise self._fail(
+                    ev, f"upcaster {name} failed: {type(exc).__name__}: {exc}"
+                ) from None
+            from_version += 1
+        obj = object.__new__(cls)
+        object.__setattr__(obj, "__dict__", state)
+        return obj
+
+    def step(self, agg: Any, row: Any, stream: str) -> tuple[Any, Any]:
+        """Apply one stored row (position, version, topic, state) with the event's ``mutate``."""
+        domain_event = self.decode(row, row[2], stream, row[1], row[3])
+        ev = row
+        d = domain_event.__dict__
+        if agg is None:
+            topic = d.get("originator_topic")
+            if not isinstance(topic, str):
+                raise self._fail(
+                    ev, "the stream's first event has no originator_topic (not a created event)"
+                )
+            self.resolve(ev, topic, "aggregate topic")
+        try:
+            agg = domain_event.mutate(agg)
+        except Exception as exc:  # noqa: BLE001 - user apply/__init__, library checks
+            raise self._fail(ev, f"{type(exc).__name__}: {exc}") from None
+        return agg, d.get("timestamp")
+
+    def snapshot_aggregate(self, snap: Any) -> Any:
+        """The aggregate a stored snapshot holds (the library's ``Snapshot.mutate``)."""
+        event = self.decode_event(snap)
+        topic = event.__dict__.get("topic")
+        if not isinstance(topic, str):
+            raise self._fail(snap, "snapshot has no aggregate topic")
+        self.resolve(snap, topic, "aggregate topic")
+        try:
+            return event.mutate(None)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail(snap, f"snapshot: {type(exc).__name__}: {exc}") from None
+
+    def why_not(self, ev: Any) -> str | None:
+        """Why domain mode cannot replay this (first) event, or None if it can."""
+        if not self.domain.resolves(ev.topic):
+            return f"topic {ev.topic} does not resolve"
+        d = self.codec.decode(ev.state)
+        if isinstance(d.data, dict):
+            t = d.data.get("originator_topic")
+            if isinstance(t, str) and not self.domain.resolves(t):
+                return f"aggregate topic {t} does not resolve"
+        return None
+
+    # -- the upcast view ----------------------------------------------------------------------
+    def stored_and_upcast(self, ev: Any) -> dict[str, Any] | None:
+        """``{"data", "stored_class_version", "class_version", "upcast", "changes"}`` or None.
+
+        ``data`` is the stored attributes decoded with the app's transcodings (normalised);
+        ``upcast`` the attributes the current class reads after its upcasters, present only when
+        they differ from ``data``. None when the topic does not resolve or the payload does not
+        decode (the generic view stands then).
+        """
+        if not self.domain.resolves(ev.topic):
+            return None
+        try:
+            cls = self.domain.resolve(ev.topic)
+            text = self.plaintext(ev)
+            stored = self.parse(ev, text)
+        except (_Failed, InspectorError):
+            return None
+        data = normalise(stored)
+        stored_cv = stored.get("class_version", 1)
+        class_version = getattr(cls, "class_version", 1)
+        out: dict[str, Any] = {
+            "data": data,
+            "stored_class_version": stored_cv,
+            "class_version": class_version,
+            "upcast": None,
+            "changes": [],
+            "upcast_error": None,
+        }
+        if not isinstance(stored_cv, int) or stored_cv >= class_version:
+            return out
+        try:
+            state = self.parse(ev, text)
+        except _Failed:
+            return out
+        state.pop("class_version", None)
+        v = stored_cv
+        while v < class_version:
+            name = f"upcast_v{v}_v{v + 1}"
+            try:
+                getattr(cls, name)(state)
+            except Exception as exc:  # noqa: BLE001
+                out["upcast_error"] = f"upcaster {name} failed: {type(exc).__name__}: {exc}"
+                return out
+            v += 1
+        state["class_version"] = class_version
+        upcast = normalise(state)
+        if upcast != data:
+            out["upcast"] = upcast
+            out["changes"] = diff_values(data, upcast)
+        return out
+
+
+def _leaf_decoders(transcoder: Any) -> dict[str, Any]:
+    """name -> decode function; the library's own three transcodings as the calls they make."""
+    from datetime import datetime
+    from decimal import Decimal
+    from uuid import UUID
+
+    from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, UUIDAsHex
+
+    same = {DatetimeAsISO: datetime.fromisoformat, DecimalAsStr: Decimal, UUIDAsHex: UUID}
+    return {name: same.get(type(tr), tr.decode) for name, tr in transcoder.names.items()}
+
+
+def _walk(d: dict[str, Any], hook: Any, leaf: dict[str, Any]) -> Any:
+    """Apply ``hook`` to every dict in ``d`` (children first), like json's ``object_hook``.
+
+    A leaf envelope (string data) of a known name is decoded by its transcoding directly.
+    """
+    for k, v in d.items():
+        t = type(v)
+        if t is dict:
+            if len(v) == 2 and type(dd := v.get("_data_")) is str and "_type_" in v:
+                fn = leaf.get(v["_type_"])
+                d[k] = fn(dd) if fn is not None else hook(v)
+            else:
+                d[k] = _walk(v, hook, leaf)
+        elif t is list:
+            _walk_list(v, hook, leaf)
+    if len(d) == 2 and "_type_" in d:
+        return hook(d)
+    return d
+
+
+def _walk_list(items: list[Any], hook: Any, leaf: dict[str, Any]) -> None:
+    for i, v in enumerate(items):
+        t = type(v)
+        if t is dict:
+            items[i] = _walk(v, hook, leaf)
+        elif t is list:
+            _walk_list(v, hook, leaf)

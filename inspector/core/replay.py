@@ -1,0 +1,836 @@
+"""Replay a stream to any version or time, in domain mode or generic mode, with checkpoints.
+
+**Domain mode** decodes each stored event into the user's own event class exactly as the
+library's ``Mapper.to_domain_event`` does (topic resolved through :class:`DomainContext`, the
+app's transcoder, the class's ``upcast_vN_vN+1`` chain, ``object.__new__`` + ``__dict__``) and
+applies it with the event's own ``mutate`` (the library's ``project_aggregate`` minus its
+per-event runtime-Protocol ``isinstance`` assertion). Snapshots in the store are used as the
+library's ``Repository.get`` uses them: the state at V starts from the newest snapshot at or
+below V. So the state is ``vars(app.repository.get(id, version=V))`` minus ``_pending_events``.
+
+**Generic mode** (no code; always labelled *approximate*) folds decoded attributes by one rule
+(implemented in :mod:`inspector.core.generic`):
+
+* the stream's first event (and any event carrying ``originator_topic``) starts a new state:
+  ``{"_id": stream, "_version": v, "_created_on": ts, "_modified_on": ts}`` plus every
+  attribute it carries except ``timestamp``, ``originator_topic`` and ``class_version``;
+* every later event sets each attribute it carries (same exclusions) and sets ``_version``
+  and ``_modified_on``;
+* a stored snapshot at version v replaces the state by its ``state`` dict (minus
+  ``class_version``) plus ``_id`` and ``_version``.
+
+**Scrubbing.** A :class:`Replayer` keeps, per stream, checkpoints of replayed state (pickled
+in memory: the inspector's own objects, never data from the store) every K events, K growing
+when the checkpoints of a stream exceed a memory budget; plus each version's timestamp. After
+the first replay, the state at any version costs one checkpoint load and at most K events.
+
+**Failures are data.** A failing decode, an unresolvable topic (domain mode), a failing
+upcaster, an ``apply`` that raises, a version gap or an id mismatch stop the replay at that
+event; :class:`ReplayFailure` names its version, topic, position and cause, and every state
+before it remains available.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import pickle
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from inspector.core.blame import BlameCollector, extract
+from inspector.core.codec import Codec
+from inspector.core.diff import diff_values
+from inspector.core.errors import InspectorError
+from inspector.core.generic import generic_step, unwrap_leaf
+from inspector.core.generic import snapshot_state as generic_snapshot_state
+from inspector.core.normalise import normalise
+from inspector.core.replay_types import (
+    Cancelled,
+    Progress,
+    ReplayCancelled,
+    ReplayFailure,
+    Row,
+    StateResult,
+    StepFailed,
+    failure_at,
+    iso_of,
+    parse_time,
+    to_seconds,
+    to_seconds_or_none,
+)
+
+__all__ = [
+    "DOMAIN",
+    "GENERIC",
+    "MODES",
+    "ReplayCancelled",
+    "ReplayFailure",
+    "Replayer",
+    "StateResult",
+    "extract",
+    "iso_of",
+    "parse_time",
+    "snapshot_row",
+    "to_seconds",
+]
+
+DOMAIN = "domain"
+GENERIC = "generic"
+MODES = ("auto", DOMAIN, GENERIC)
+
+DEFAULT_INTERVAL = 64
+DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024  # bytes of checkpoints per (stream, chain)
+_SESSION_BUDGETS = 3  # a Replayer keeps at most ~3 budgets over all the streams it has seen
+_FETCH_BATCH = 5000
+_FAST = True
+
+
+@dataclass
+class _Chain:
+    """Replay bookkeeping of one stream in one mode (with or without stored snapshots)."""
+
+    stream: str
+    mode: str
+    use_snapshots: bool
+    first_version: int | None = None
+    replayed_to: int | None = None  # highest version whose state is known
+    checkpoints: dict[int, bytes | Any] = field(default_factory=dict)
+    ck_versions: list[int] = field(default_factory=list)
+    ck_bytes: int = 0
+    interval: int = DEFAULT_INTERVAL
+    # each version's event time (index = version - first_version): as decoded (datetime or ISO
+    # text) until first needed, then POSIX seconds (see Replayer._seconds)
+    times: list[Any] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    failure: ReplayFailure | None = None
+    snapshots: dict[int, Any] | None = None  # version -> RawEvent
+
+
+class Replayer:
+    """Replays streams of one store; keep one per session to reuse checkpoints."""
+
+    def __init__(
+        self,
+        store: Any,
+        codec: Codec,
+        mode: str = "auto",
+        domain: Any | None = None,
+        *,
+        interval: int = DEFAULT_INTERVAL,
+        memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    ) -> None:
+        if mode not in MODES:
+            raise InspectorError(f"--mode {mode!r}: choose auto, domain or generic")
+        self.store = store
+        self.codec = codec
+        self.mode = mode
+        self.domain = domain
+        self.interval = max(1, int(interval))
+        self.memory_budget = memory_budget
+        self._lock = threading.RLock()
+        self._chains: dict[tuple[str, str, bool], _Chain] = {}
+        self._modes: dict[str, tuple[str, str | None]] = {}
+        self._decoder: Any = None
+        self._no_key = not codec.has_key
+
+    # -- mode ---------------------------------------------------------------------------------
+    def _domain(self) -> Any:
+        if self.domain is None:
+            from inspector.core.domain import load_domain
+
+            self.domain = load_domain([], None, self.codec.cipher_key_text)
+        return self.domain
+
+    def _decoder_for_domain(self) -> Any:
+        if self._decoder is None:
+            from inspector.core.domain_decode import DomainDecoder
+
+            self._decoder = DomainDecoder(self._domain(), self.codec)
+        return self._decoder
+
+    def mode_for(self, stream: str) -> str:
+        """``"domain"`` or ``"generic"``: what this replayer uses for ``stream``."""
+        return self._mode_and_reason(stream)[0]
+
+    def mode_reason(self, stream: str) -> str | None:
+        """Why ``auto`` fell back to generic mode for ``stream`` (None when it did not)."""
+        return self._mode_and_reason(stream)[1]
+
+    def _mode_and_reason(self, stream: str) -> tuple[str, str | None]:
+        with self._lock:
+            if self.mode != "auto":
+                return self.mode, None
+            if stream in self._modes:
+                return self._modes[stream]
+            if self.domain is None:
+                result = (GENERIC, "no domain code given (--path/--app-class)")
+            else:
+                first = self.store.stream_events(stream, limit=1)
+                if not first:
+                    self.store.require_stream(stream)
+                reason = self._decoder_for_domain().why_not(first[0])
+                result = (GENERIC, reason) if reason else (DOMAIN, None)
+            self._modes[stream] = result
+            return result
+
+    # -- chains -------------------------------------------------------------------------------
+    def _chain(self, stream: str, mode: str, use_snapshots: bool = True) -> _Chain:
+        key = (stream, mode, use_snapshots)
+        ch = self._chains.pop(key, None)
+        if ch is None:
+            ch = _Chain(stream, mode, use_snapshots, interval=self.interval)
+            # A session visits many streams: keep the whole replayer within a few budgets by
+            # forgetting the least recently used streams' checkpoints.
+            while self._chains and sum(c.ck_bytes for c in self._chains.values()) > (
+                _SESSION_BUDGETS * self.memory_budget
+            ):
+                del self._chains[next(iter(self._chains))]
+        self._chains[key] = ch  # most recently used last
+        if use_snapshots and ch.snapshots is None:
+            ch.snapshots = {s.version: s for s in self.store.snapshots(stream)}
+        return ch
+
+    def checkpoint_memory(self, stream: str | None = None) -> int:
+        """Bytes held in checkpoints (all streams, or one)."""
+        with self._lock:
+            return sum(c.ck_bytes for k, c in self._chains.items() if stream in (None, k[0]))
+
+    def forget(self, stream: str | None = None) -> None:
+        """Drop cached replays (e.g. after the store changed under a rewritten stream)."""
+        with self._lock:
+            for k in [k for k in self._chains if stream in (None, k[0])]:
+                del self._chains[k]
+            if stream is None:
+                self._modes.clear()
+            else:
+                self._modes.pop(stream, None)
+
+    # -- stepping -----------------------------------------------------------------------------
+    def _step_fn(self, ch: _Chain) -> Callable[..., tuple[Any, Any]]:
+        if ch.mode == DOMAIN:
+            return self._decoder_for_domain().step
+        return self._generic_step
+
+    def _generic_step(self, state: Any, row: Row, stream: str) -> tuple[Any, Any]:
+        return generic_step(self.codec, self._no_key, state, row, stream)
+
+    def _snapshot_state(self, ch: _Chain, snap: Any) -> Any:
+        if ch.mode == DOMAIN:
+            return self._decoder_for_domain().snapshot_aggregate(snap)
+        return generic_snapshot_state(self.codec, snap)
+
+    def _save(self, ch: _Chain, version: int, state: Any) -> None:
+        try:
+            blob: Any = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            size = len(blob)
+        except Exception:  # noqa: BLE001 - an unpicklable user object: keep a deep copy
+            import copy
+
+            blob = ("copy", copy.deepcopy(state))
+            size = 4096
+        old = ch.checkpoints.get(version)
+        if old is None:
+            bisect.insort(ch.ck_versions, version)
+        else:
+            ch.ck_bytes -= _size(old)
+        ch.checkpoints[version] = blob
+        ch.ck_bytes += size
+        while ch.ck_bytes > self.memory_budget and len(ch.ck_versions) > 2:
+            self._thin(ch)
+
+    def _thin(self, ch: _Chain) -> None:
+        """Double the checkpoint spacing: keep every other checkpoint (and the newest)."""
+        ch.interval *= 2
+        keep = set(ch.ck_versions[::2]) | {ch.ck_versions[-1]}
+        for v in list(ch.ck_versions):
+            if v not in keep:
+                ch.ck_bytes -= _size(ch.checkpoints.pop(v))
+        ch.ck_versions = sorted(keep)
+
+    def _load(self, ch: _Chain, version: int) -> Any:
+        blob = ch.checkpoints[version]
+        if isinstance(blob, tuple):
+            import copy
+
+            return copy.deepcopy(blob[1])
+        return pickle.loads(blob)
+
+    def _run(
+        self,
+        ch: _Chain,
+        state: Any,
+        rows: Iterable[Row],
+        *,
+        record: bool,
+        on_step: Callable[[Row, Any], None] | None = None,
+        progress: Progress | None = None,
+        total: int = 0,
+        cancelled: Cancelled | None = None,
+        prev_version: int | None = None,
+    ) -> tuple[Any, int | None]:
+        """Apply ``rows`` to ``state``; returns (state, last version applied).
+
+        With ``record`` the chain's checkpoints, times and topics are extended. Raises StepFailed
+        (after saving a checkpoint of the last good state when recording).
+        """
+        snaps = (ch.snapshots or None) if ch.use_snapshots else None
+        if ch.mode == GENERIC and snaps is None and on_step is None and self._no_key and _FAST:
+            return self._generic_fast(
+                ch,
+                state,
+                rows,
+                record=record,
+                progress=progress,
+                total=total,
+                cancelled=cancelled,
+                prev_version=prev_version,
+            )
+        step = self._step_fn(ch)
+        stream = ch.stream
+        last = prev_version
+        done = 0
+        times_append = ch.times.append
+        topics_append = ch.topics.append
+        first = ch.first_version
+        next_ck = -1  # the next version to checkpoint (set once the first version is known)
+        if record and first is not None:
+            next_ck = _next_multiple(first, ch.interval, (last if last is not None else first) + 1)
+        try:
+            for row in rows:
+                v = row[1]
+                if last is not None and v != last + 1:
+                    raise StepFailed(
+                        failure_at(row, f"version gap: expected version {last + 1}, found {v}")
+                    )
+                if snaps is not None and v in snaps:
+                    # As Repository.get: the newest snapshot at or below V replaces the replay.
+                    t = None
+                    if record:
+                        try:
+                            _, t = step(state, row, stream)
+                        except Exception:  # noqa: BLE001 - the snapshot stands in for it
+                            t = None
+                    state = self._snapshot_state(ch, snaps[v])
+                    is_snap = True
+                else:
+                    try:
+                        state, t = step(state, row, stream)
+                    except StepFailed:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - user code: failures are data
+                        raise StepFailed(failure_at(row, f"{type(exc).__name__}: {exc}")) from None
+                    is_snap = False
+                last = v
+                if record:
+                    times_append(t)
+                    topics_append(row[2])
+                    if first is None:
+                        first = ch.first_version = v
+                        next_ck = v
+                    if v >= next_ck or is_snap:
+                        ch.replayed_to = v
+                        self._save(ch, v, state)
+                        next_ck = _next_multiple(first, ch.interval, v + 1)
+                if on_step is not None:
+                    on_step(row, state)
+                done += 1
+                if not done & 1023:
+                    if cancelled is not None and cancelled():
+                        raise ReplayCancelled("replay cancelled")
+                    if progress is not None:
+                        progress(done, total)
+        except StepFailed:
+            # ``state`` may be half-mutated by the failing event: do not checkpoint it (the last
+            # good version is rebuilt from an earlier checkpoint when asked for).
+            if record and last is not None:
+                ch.replayed_to = last
+            raise
+        except ReplayCancelled:
+            if record and last is not None:
+                ch.replayed_to = last
+                if last not in ch.checkpoints:
+                    self._save(ch, last, state)
+            raise
+        if record and last is not None:
+            ch.replayed_to = last
+            if last not in ch.checkpoints:
+                self._save(ch, last, state)
+        if progress is not None and done:
+            progress(done, max(total, done))
+        return state, last
+
+    def _generic_fast(
+        self,
+        ch: _Chain,
+        state: Any,
+        rows: Iterable[Row],
+        *,
+        record: bool,
+        progress: Progress | None,
+        total: int,
+        cancelled: Cancelled | None,
+        prev_version: int | None,
+    ) -> tuple[Any, int | None]:
+        """The generic rule (see the module docstring) inlined: no snapshots, no key, no hook.
+
+        Same results and bookkeeping as ``_run`` with ``_generic_step``; any row it cannot read
+        plainly (compressed, odd JSON) goes through ``_generic_step``.
+        """
+        loads = orjson.loads
+        decode_err = orjson.JSONDecodeError
+        slow = self._generic_step
+        stream = ch.stream
+        last = prev_version
+        times_append = ch.times.append
+        topics_append = ch.topics.append
+        first = ch.first_version
+        next_ck = -1
+        if record and first is not None:
+            next_ck = _next_multiple(first, ch.interval, (last if last is not None else first) + 1)
+        done = 0
+        try:
+            for row in rows:
+                v = row[1]
+                if last is not None and v != last + 1:
+                    raise StepFailed(
+                        failure_at(row, f"version gap: expected version {last + 1}, found {v}")
+                    )
+                blob = row[3]
+                data = None
+                if state is not None:
+                    try:
+                        data = loads(blob)  # compressed or odd payloads fail: slow path
+                    except decode_err:
+                        data = None
+                if type(data) is dict and "originator_topic" not in data:
+                    for k, val in data.items():
+                        if type(val) is dict:
+                            if (
+                                len(val) == 2
+                                and (
+                                    (tt := val.get("_type_")) == "datetime_iso"
+                                    or tt == "decimal_str"
+                                )
+                                and type(dd := val.get("_data_")) is str
+                            ):
+                                val = dd
+                            else:
+                                val = unwrap_leaf(val)
+                        state[k] = val
+                    t = state.pop("timestamp", None)
+                    if "class_version" in state:
+                        del state["class_version"]
+                    state["_version"] = v
+                    state["_modified_on"] = t
+                else:
+                    state, t = slow(state, row, stream)
+                last = v
+                if record:
+                    times_append(t)
+                    topics_append(row[2])
+                    if first is None:
+                        first = ch.first_version = v
+                        next_ck = v
+                    if v >= next_ck:
+                        ch.replayed_to = v
+                        self._save(ch, v, state)
+                        next_ck = _next_multiple(first, ch.interval, v + 1)
+                done += 1
+                if not done & 1023:
+                    if cancelled is not None and cancelled():
+                        raise ReplayCancelled("replay cancelled")
+                    if progress is not None:
+                        progress(done, total)
+        except StepFailed:
+            if record and last is not None:
+                ch.replayed_to = last
+            raise
+        except ReplayCancelled:
+            if record and last is not None:
+                ch.replayed_to = last
+                if last not in ch.checkpoints:
+                    self._save(ch, last, state)
+            raise
+        if record and last is not None:
+            ch.replayed_to = last
+            if last not in ch.checkpoints:
+                self._save(ch, last, state)
+        if progress is not None and done:
+            progress(done, max(total, done))
+        return state, last
+
+    def _rows(
+        self, stream: str, lo: int | None, hi: int | None, batch: int = _FETCH_BATCH
+    ) -> Iterator[Row]:
+        """(position, version, topic, state) of a stream's events in version order, by keyset."""
+        store = self.store
+        values = store.id_values(stream)
+        p = store.placeholder
+        q = getattr(store, "query_events", store.query)
+        base = (
+            f"SELECT {store.pos}, originator_version, topic, state FROM {store.events}"
+            f" WHERE originator_id IN ({', '.join([p] * len(values))})"
+        )
+        while True:
+            sql = base
+            params: list[Any] = list(values)
+            if lo is not None:
+                sql += f" AND originator_version >= {p}"
+                params.append(int(lo))
+            if hi is not None:
+                sql += f" AND originator_version <= {p}"
+                params.append(int(hi))
+            sql += f" ORDER BY originator_version LIMIT {int(batch)}"
+            page = q(sql, params)
+            for r in page:
+                st = r[3]
+                yield r if type(st) is bytes else (r[0], r[1], r[2], bytes(st))
+            if len(page) < batch:
+                return
+            lo = page[-1][1] + 1
+
+    def _extend(
+        self, ch: _Chain, to_version: int, progress: Progress | None, cancelled: Cancelled | None
+    ) -> None:
+        """Make sure the chain has replayed up to ``to_version`` (or stopped at a failure)."""
+        if ch.failure is not None:
+            return
+        if ch.replayed_to is not None and ch.replayed_to >= to_version:
+            return
+        if ch.replayed_to is None:
+            state = None
+            start = None
+        else:
+            state = self._load(ch, ch.replayed_to)
+            start = ch.replayed_to + 1
+        total = to_version - (start if start is not None else (ch.first_version or to_version)) + 1
+        try:
+            self._run(
+                ch,
+                state,
+                self._rows(ch.stream, start, to_version),
+                record=True,
+                progress=progress,
+                total=max(total, 0),
+                cancelled=cancelled,
+                prev_version=ch.replayed_to,
+            )
+        except StepFailed as f:
+            ch.failure = f.failure
+            return
+        if ch.replayed_to is None or ch.replayed_to < to_version:
+            # The rows ran out before the version asked for: it is missing from the stream.
+            missing = to_version if ch.replayed_to is None else ch.replayed_to + 1
+            ch.failure = ReplayFailure(
+                missing, None, None, f"version gap: no event at version {missing}"
+            )
+
+    def _state_object(self, ch: _Chain, version: int) -> Any:
+        """The replayed object at ``version`` (<= replayed_to, below any failure)."""
+        i = bisect.bisect_right(ch.ck_versions, version) - 1
+        base = ch.ck_versions[i]
+        state = self._load(ch, base)
+        if base == version:
+            return state
+        rows = self._rows(ch.stream, base + 1, version)
+        try:
+            state, _ = self._run(ch, state, rows, record=False, prev_version=base)
+        except StepFailed as f:  # the events changed since the first replay
+            raise InspectorError(str(f.failure)) from None
+        return state
+
+    # -- public API ---------------------------------------------------------------------------
+    def _bounds(self, stream: str, version: int | None) -> tuple[int, int]:
+        last = self.store.require_stream(stream)
+        first = self.store.stream_events(stream, limit=1)[0].version
+        v = last if version is None else int(version)
+        if v < first or v > last:
+            raise InspectorError(
+                f"version {v} out of range: stream {stream} has versions {first}..{last}"
+            )
+        return first, v
+
+    def state(
+        self,
+        stream: str,
+        version: int | None = None,
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> StateResult:
+        with self._lock:
+            mode, reason = self._mode_and_reason(stream)
+            _, v = self._bounds(stream, version)
+            ch = self._chain(stream, mode)
+            self._extend(ch, v, progress, cancelled)
+            return self._result(ch, stream, v, mode, reason)
+
+    def _result(
+        self, ch: _Chain, stream: str, v: int, mode: str, reason: str | None
+    ) -> StateResult:
+        approx = mode == GENERIC
+        if ch.failure is not None and ch.failure.version is not None and v >= ch.failure.version:
+            good = ch.replayed_to
+            state = self._normalised(self._state_object(ch, good)) if good is not None else None
+            return StateResult(stream, v, mode, state, approx, ch.failure, good, reason)
+        obj = self._state_object(ch, v)
+        return StateResult(stream, v, mode, self._normalised(obj), approx, None, v, reason)
+
+    @staticmethod
+    def _normalised(obj: Any) -> dict[str, Any] | None:
+        if obj is None:
+            return None
+        if isinstance(obj, dict):
+            return normalise(obj)
+        return normalise({k: v for k, v in vars(obj).items() if k != "_pending_events"})
+
+    def aggregate(self, stream: str, version: int | None = None) -> Any:
+        """Domain mode: the live aggregate at ``version`` (a fresh object each call)."""
+        with self._lock:
+            mode, reason = self._mode_and_reason(stream)
+            if mode != DOMAIN:
+                raise InspectorError(
+                    f"stream {stream}: no domain code for it ({reason or 'generic mode'})"
+                )
+            _, v = self._bounds(stream, version)
+            ch = self._chain(stream, mode)
+            self._extend(ch, v, None, None)
+            if (
+                ch.failure is not None
+                and ch.failure.version is not None
+                and v >= ch.failure.version
+            ):
+                raise InspectorError(str(ch.failure))
+            return self._state_object(ch, v)
+
+    def timestamps(self, stream: str) -> list[str | None]:
+        """ISO timestamps by version offset, after a full replay (the timeline's data)."""
+        with self._lock:
+            mode = self.mode_for(stream)
+            last = self.store.require_stream(stream)
+            ch = self._chain(stream, mode)
+            self._extend(ch, last, None, None)
+            return [None if t is None else iso_of(t) for t in self._seconds(ch)]
+
+    def state_at_time(
+        self,
+        stream: str,
+        at: str | dt.datetime,
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> StateResult:
+        when = to_seconds(parse_time(at))
+        with self._lock:
+            mode, reason = self._mode_and_reason(stream)
+            last = self.store.require_stream(stream)
+            ch = self._chain(stream, mode)
+            self._extend(ch, last, progress, cancelled)
+            times = self._seconds(ch)
+            idx = -1
+            if None not in times and all(a <= b for a, b in zip(times, times[1:], strict=False)):
+                idx = bisect.bisect_right(times, when) - 1
+            else:
+                for i in range(len(times) - 1, -1, -1):
+                    t = times[i]
+                    if t is not None and t <= when:
+                        idx = i
+                        break
+            if idx < 0:
+                first = times[0] if times else None
+                when_first = iso_of(first) if first is not None else "?"
+                if ch.failure is not None and not times:
+                    return StateResult(
+                        stream, None, mode, None, mode == GENERIC, ch.failure, None, reason
+                    )
+                raise InspectorError(
+                    f"no event of {stream} at or before {at} (first event: {when_first})"
+                )
+            assert ch.first_version is not None
+            v = ch.first_version + idx
+            if ch.failure is not None and v == ch.replayed_to and ch.replayed_to < last:
+                # The time lies after the last good event: say the replay stopped.
+                after_fail = v + 1 == ch.failure.version
+                if after_fail:
+                    return self._result(ch, stream, ch.failure.version, mode, reason)
+            return self._result(ch, stream, v, mode, reason)
+
+    def diff(self, stream: str, from_version: int, to_version: int) -> dict[str, Any]:
+        with self._lock:
+            a = self.state(stream, from_version)
+            b = self.state(stream, to_version)
+            out: dict[str, Any] = {
+                "stream": stream,
+                "from": from_version,
+                "to": to_version,
+                "mode": b.mode,
+                "approximate": b.approximate,
+                "changes": diff_values(a.state, b.state),
+            }
+            err = b.error or a.error
+            if err is not None:
+                out["error"] = err.to_json()
+                out["from_state_version"] = a.last_good_version
+                out["to_state_version"] = b.last_good_version
+            return out
+
+    def event_changes(self, stream: str, version: int) -> list[dict[str, Any]]:
+        """The change made by the event at ``version`` (diff of version-1 and version)."""
+        with self._lock:
+            first, v = self._bounds(stream, version)
+            b = self.state(stream, v)
+            if b.error is not None:
+                return []
+            old = self.state(stream, v - 1).state if v > first else {}
+            return diff_values(old, b.state)
+
+    def blame(
+        self,
+        stream: str,
+        path: list[str | int],
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every event that changed the value at ``path``: version, timestamp, topic, old, new."""
+        return self.blame_result(stream, path, progress=progress, cancelled=cancelled)["changes"]
+
+    def blame_result(
+        self,
+        stream: str,
+        path: list[str | int],
+        *,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> dict[str, Any]:
+        """Blame plus the replay mode and any failure that cut it short."""
+        with self._lock:
+            mode, _ = self._mode_and_reason(stream)
+            last = self.store.require_stream(stream)
+            ch = self._chain(stream, mode)
+            self._extend(ch, last, None, None)  # times, topics and failure point
+            collect = BlameCollector(path, lambda v: self._time_iso(ch, v))
+
+            stop = (
+                last if ch.failure is None or ch.failure.version is None else ch.failure.version - 1
+            )
+            try:
+                self._run(
+                    ch,
+                    None,
+                    self._rows(stream, None, stop),
+                    record=False,
+                    on_step=collect,
+                    progress=progress,
+                    total=stop - (ch.first_version or 0) + 1,
+                    cancelled=cancelled,
+                )
+            except StepFailed as f:
+                return {"mode": mode, "changes": collect.rows, "error": f.failure}
+            return {"mode": mode, "changes": collect.rows, "error": ch.failure}
+
+    @staticmethod
+    def _seconds(ch: _Chain) -> list[float | None]:
+        """The chain's event times as POSIX seconds (converted in place on first use)."""
+        times = ch.times
+        for i, t in enumerate(times):
+            if type(t) is not float and t is not None:
+                times[i] = to_seconds_or_none(t)
+        return times
+
+    def _time_iso(self, ch: _Chain, version: int) -> str | None:
+        if ch.first_version is None:
+            return None
+        i = version - ch.first_version
+        if 0 <= i < len(ch.times) and ch.times[i] is not None:
+            t = to_seconds_or_none(ch.times[i])
+            return None if t is None else iso_of(t)
+        return None
+
+    def verify_snapshots(self, stream: str) -> list[dict[str, Any]]:
+        """Each stored snapshot against the state replayed from events alone.
+
+        Domain mode compares the whole state. Generic mode (approximate) compares only the
+        attributes present in both the snapshot and the generic fold.
+        """
+        with self._lock:
+            mode, _ = self._mode_and_reason(stream)
+            self.store.require_stream(stream)
+            snaps = self.store.snapshots(stream)
+            ch = self._chain(stream, mode, use_snapshots=False)
+            out: list[dict[str, Any]] = []
+            for s in snaps:
+                row = snapshot_row(s, self.codec)
+                try:
+                    snap_state = self._normalised(self._snapshot_state(ch, s))
+                except StepFailed as f:
+                    row.update(ok=False, differences=[], error=f.failure.message)
+                    out.append(row)
+                    continue
+                except Exception as exc:  # noqa: BLE001 - user code in Snapshot.mutate
+                    row.update(ok=False, differences=[], error=f"{type(exc).__name__}: {exc}")
+                    out.append(row)
+                    continue
+                self._extend(ch, s.version, None, None)
+                if (
+                    ch.failure is not None
+                    and ch.failure.version is not None
+                    and s.version >= ch.failure.version
+                ):
+                    row.update(ok=None, differences=None, error=str(ch.failure))
+                    out.append(row)
+                    continue
+                replayed = self._normalised(self._state_object(ch, s.version))
+                changes = diff_values(replayed, snap_state)
+                if mode == GENERIC:
+                    # The generic fold names attributes after the events, the snapshot after
+                    # the aggregate: only attributes present on both sides are compared.
+                    changes = [c for c in changes if c["op"] == "change"]
+                row.update(
+                    ok=not changes,
+                    differences=[c["path"] for c in changes],
+                    changes=[
+                        {
+                            "path": c["path"],
+                            "op": c["op"],
+                            "replayed": c["old"],
+                            "snapshot": c["new"],
+                        }
+                        for c in changes
+                    ],
+                    mode=mode,
+                    approximate=mode == GENERIC,
+                    error=None,
+                )
+                out.append(row)
+            return out
+
+
+def _next_multiple(first: int, interval: int, at_least: int) -> int:
+    """The smallest ``first + k * interval`` that is >= ``at_least``."""
+    k = max(0, -(-(at_least - first) // interval))
+    return first + k * interval
+
+
+def _size(blob: Any) -> int:
+    return len(blob) if isinstance(blob, bytes) else 4096
+
+
+def snapshot_row(s: Any, codec: Codec) -> dict[str, Any]:
+    d = codec.decode(s.state)
+    ts = d.data.get("timestamp") if isinstance(d.data, dict) else None
+    return {
+        "version": s.version,
+        "timestamp": ts if isinstance(ts, str) else None,
+        "topic": s.topic,
+        "state_topic": d.data.get("topic") if isinstance(d.data, dict) else None,
+        "size": len(s.state),
+        "ok": None,
+        "differences": None,
+        "error": d.error,
+    }

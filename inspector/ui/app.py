@@ -1,0 +1,168 @@
+"""Start the GUI: QApplication, palette following the system, the main window, headless renders."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from inspector.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow
+from inspector.ui.session import OpenRequest
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    base, window, text = QColor("#1e1f22"), QColor("#2b2d30"), QColor("#dfe1e5")
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        p.setColor(group, QPalette.ColorRole.Window, window)
+        p.setColor(group, QPalette.ColorRole.WindowText, text)
+        p.setColor(group, QPalette.ColorRole.Base, base)
+        p.setColor(group, QPalette.ColorRole.AlternateBase, QColor("#26282b"))
+        p.setColor(group, QPalette.ColorRole.Text, text)
+        p.setColor(group, QPalette.ColorRole.Button, window)
+        p.setColor(group, QPalette.ColorRole.ButtonText, text)
+        p.setColor(group, QPalette.ColorRole.ToolTipBase, QColor("#3c3f41"))
+        p.setColor(group, QPalette.ColorRole.ToolTipText, text)
+        p.setColor(group, QPalette.ColorRole.Highlight, QColor("#2f65ca"))
+        p.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
+        p.setColor(group, QPalette.ColorRole.Link, QColor("#589df6"))
+        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor("#8c8f94"))
+        p.setColor(group, QPalette.ColorRole.Mid, QColor("#3c3f41"))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6f737a"))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6f737a"))
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6f737a"))
+    return p
+
+
+def apply_palette(app: QApplication, scheme: Any = None) -> str:
+    """Light or dark palette following the system colour scheme (EVENT_INSPECTOR_THEME wins)."""
+    forced = os.environ.get("EVENT_INSPECTOR_THEME", "").lower()
+    if scheme is None:
+        scheme = app.styleHints().colorScheme()
+    dark = forced == "dark" or (forced != "light" and scheme == Qt.ColorScheme.Dark)
+    app.setPalette(dark_palette() if dark else app.style().standardPalette())
+    return "dark" if dark else "light"
+
+
+def app_icon() -> QIcon:
+    """The application icon from the package resources, when present."""
+    root = Path(__file__).resolve().parent.parent / "resources"
+    for name in (
+        "icons/event-inspector.svg",
+        "event-inspector.svg",
+        "icons/icon.svg",
+        "icons/event-inspector.png",
+    ):
+        p = root / name
+        if p.exists():
+            return QIcon(str(p))
+    top = Path(__file__).resolve().parents[2] / "resources"
+    for p in sorted(top.glob("**/*.svg")) if top.exists() else []:
+        return QIcon(str(p))
+    return QIcon()
+
+
+def check_display() -> None:
+    """Say clearly when there is no screen to show a window on (Qt would abort the process)."""
+    if QApplication.instance() is not None or not sys.platform.startswith("linux"):
+        return
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get(
+        "WAYLAND_DISPLAY"
+    ):
+        return
+    from inspector.core.errors import InspectorError
+
+    raise InspectorError(
+        "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+        "use a headless command, or gui --screenshot FILE.png"
+    )
+
+
+def make_app(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing  # type: ignore[return-value]
+    app = QApplication(argv if argv is not None else [sys.argv[0]])
+    app.setOrganizationName(SETTINGS_ORG)
+    app.setApplicationName(SETTINGS_APP)
+    app.setApplicationDisplayName(SETTINGS_APP)
+    app.setDesktopFileName("event-inspector")
+    app.setStyle("Fusion")
+    apply_palette(app)
+    app.styleHints().colorSchemeChanged.connect(lambda s: apply_palette(app, s))
+    icon = app_icon()
+    if not icon.isNull():
+        app.setWindowIcon(icon)
+    return app
+
+
+def wait_until(predicate: Any, timeout_s: float = 60.0) -> bool:
+    """Spin the event loop until ``predicate()`` or the timeout (headless renders)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        QGuiApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return predicate()
+
+
+def settled(win: MainWindow, stream: str | None) -> bool:
+    """Nothing loading, and the requested stream (if any) shown or an error reported."""
+    if win.runner.is_busy():
+        return False
+    if win.banner.history:
+        return True
+    if stream is None:
+        return win.session is not None
+    return win.stream is not None
+
+
+def render(win: MainWindow, out: str, stream: str | None, timeout_s: float = 120.0) -> None:
+    """Wait for the window to settle, then write its image to ``out`` (PNG)."""
+    ok = wait_until(lambda: settled(win, stream), timeout_s)
+    QGuiApplication.processEvents()
+    if not ok:
+        print(
+            "event-inspector: the window did not settle in time; writing what it shows",
+            file=sys.stderr,
+        )
+    image = win.grab()
+    if not image.save(out):
+        from inspector.core.errors import InspectorError
+
+        raise InspectorError(f"cannot write {out}")
+
+
+def run(
+    req: OpenRequest | None,
+    stream: str | None = None,
+    version: int | None = None,
+    screenshot: str | None = None,
+    size: tuple[int, int] | None = None,
+    startup_error: str | None = None,
+) -> int:
+    if screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    check_display()
+    app = make_app()
+    win = MainWindow()
+    if screenshot:
+        win.resize(*(size or (1440, 900)))
+    win.show()
+    if startup_error:
+        win.show_error(startup_error)
+    if req is not None:
+        QTimer.singleShot(0, lambda: win.open_store(req, stream, version))
+    if screenshot:
+        render(win, screenshot, stream)
+        win.close()
+        print(screenshot)
+        return 0 if not win.banner.history else 1
+    return int(app.exec())

@@ -1,0 +1,88 @@
+"""Display helpers shared by the models: short topics, times, sizes, one-line values, hex dumps."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+
+def short_topic(topic: str | None) -> str:
+    """``bank.domain:Account.Credited`` -> ``Account.Credited``."""
+    if not topic:
+        return ""
+    return topic.split(":", 1)[-1]
+
+
+def short_time(iso: str | None) -> str:
+    """ISO timestamp -> ``2026-11-27 03:04:05.123`` (UTC offset dropped when +00:00)."""
+    if not iso:
+        return ""
+    try:
+        t = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    text = t.strftime("%Y-%m-%d %H:%M:%S") + f".{t.microsecond // 1000:03d}"
+    off = t.utcoffset()
+    if off and off != dt.timedelta(0):
+        text += t.strftime(" %z")
+    return text
+
+
+def epoch(iso: str | None) -> float | None:
+    """ISO timestamp -> POSIX seconds (naive times taken as UTC)."""
+    if not iso:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.timestamp()
+
+
+def human_size(n: int | None) -> str:
+    if n is None:
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB"
+    return f"{n / (1024 * 1024):.1f} MiB"
+
+
+def one_line(value: Any, width: int = 200) -> str:
+    """A JSON value on one line for a table cell."""
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False, default=str)
+        except (TypeError, ValueError):
+            text = repr(value)
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def path_text(path: list[Any] | tuple[Any, ...]) -> str:
+    """``["items", 0, "qty"]`` -> ``items.0.qty`` (the CLI's PATH syntax)."""
+    return ".".join(str(p) for p in path) if path else "(root)"
+
+
+def hex_dump(data: bytes, limit: int = 64 * 1024) -> str:
+    """Classic 16-byte rows: offset, hex, ASCII. Long blobs are cut at ``limit`` bytes."""
+    lines = []
+    view = data[:limit]
+    for off in range(0, len(view), 16):
+        chunk = view[off : off + 16]
+        hexpart = " ".join(f"{b:02x}" for b in chunk[:8])
+        if len(chunk) > 8:
+            hexpart += "  " + " ".join(f"{b:02x}" for b in chunk[8:])
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{off:08x}  {hexpart:<49} |{text}|")
+    if len(data) > limit:
+        lines.append(f"… {len(data) - limit:,} more bytes not shown")
+    if not data:
+        lines.append("(empty)")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Qt item models adapting the core's plain data (no store access on the UI thread)."""

@@ -1,0 +1,155 @@
+"""Streams as a lazy table: keyset pages fetched in the background as the view scrolls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from inspector.core.browse import streams_page
+from inspector.ui.format import short_topic
+from inspector.ui.workers import TaskRunner, Ticket
+
+PAGE = 200
+Index = QModelIndex | QPersistentModelIndex
+
+
+class StreamsModel(QAbstractTableModel):
+    """Rows ``{"id", "version", "type"}``; ``fetchMore`` asks the runner for the next page."""
+
+    HEADERS = ("Stream", "Version", "Type")
+    pageLoaded = Signal(int)  # rows now loaded
+    loadFailed = Signal(str)
+
+    def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.session: Any = None
+        self.rows: list[dict[str, Any]] = []
+        self.prefix: str | None = None
+        self.type_filter: str | None = None
+        self.cursor: str | None = None
+        self.exhausted = True
+        self.capped = False
+        self.pending = False
+        self._epoch = 0
+
+    # -- configuration ------------------------------------------------------------------------
+    def set_session(self, session: Any) -> None:
+        self.session = session
+        self.reload()
+
+    def set_filter(self, prefix: str | None, type_filter: str | None) -> None:
+        self.prefix = (prefix or "").strip() or None
+        self.type_filter = (type_filter or "").strip() or None
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.rows = []
+        self.cursor = None
+        self.exhausted = self.session is None
+        self.capped = False
+        self.pending = False
+        self._epoch += 1
+        self.endResetModel()
+        self.runner.cancel("streams-page")
+        if self.session is not None:
+            self._request()
+
+    # -- lazy loading -------------------------------------------------------------------------
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self.exhausted and not self.pending
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent):
+            self._request()
+
+    def _request(self) -> None:
+        session, cursor, prefix, type_filter = (
+            self.session,
+            self.cursor,
+            self.prefix,
+            self.type_filter,
+        )
+        epoch = self._epoch
+        self.pending = True
+
+        def work(ticket: Ticket) -> Any:
+            return streams_page(
+                session.store, session.codec, cursor, PAGE, prefix, type_filter, scan_cap=5000
+            )
+
+        def done(page: Any) -> None:
+            if epoch != self._epoch:
+                return
+            self.pending = False
+            if page.rows:
+                first = len(self.rows)
+                self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
+                self.rows.extend(page.rows)
+                self.endInsertRows()
+            self.cursor = page.scanned_to or self.cursor
+            self.exhausted = page.exhausted
+            self.capped = page.capped
+            self.pageLoaded.emit(len(self.rows))
+
+        def failed(message: str) -> None:
+            if epoch != self._epoch:
+                return
+            self.pending = False
+            self.exhausted = True
+            self.loadFailed.emit(message)
+
+        self.runner.submit("streams-page", work, done, failed, label="streams")
+
+    # -- Qt model API -------------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = 0) -> Any:
+        if not index.isValid() or index.row() >= len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return row["id"]
+            if col == 1:
+                return row["version"]
+            return short_topic(row["type"]) or "?"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            src = row.get("type_source")
+            how = " (guessed from the first event's topic)" if src == "topic" else ""
+            return (
+                f"{row['id']}\nlast version {row['version']}\ntype {row['type'] or 'unknown'}{how}"
+            )
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 1:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.UserRole:
+            return row
+        return None
+
+    def stream_at(self, row: int) -> dict[str, Any] | None:
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def row_of(self, stream_id: str) -> int:
+        for i, r in enumerate(self.rows):
+            if r["id"] == stream_id:
+                return i
+        return -1
+
+    def update_version(self, stream_id: str, version: int) -> None:
+        i = self.row_of(stream_id)
+        if i >= 0 and self.rows[i]["version"] != version:
+            self.rows[i]["version"] = version
+            idx = self.index(i, 1)
+            self.dataChanged.emit(idx, idx)

@@ -1,0 +1,411 @@
+"""Projections panel: tracking rows with lag (refreshed live), rebuilds with progress/ETA/cancel,
+and the built-in catalog (types, events per day by type as a pyqtgraph chart).
+
+A rebuild runs on the task runner's pool; Cancel sets a flag the core checks between events
+(within a second), and the core commits what it processed, so the next rebuild resumes there.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.ui.panels.base import OpsPanel
+from inspector.ui.widgets.common import compact_table, mono_font
+from inspector.ui.workers import TaskRunner, Ticket
+
+COLUMNS = ("name", "table", "upstream", "position", "head", "lag")
+CATALOG = "catalog"
+LIVE_REFRESH_MS = 5000
+
+
+class ProjectionsPanel(OpsPanel):
+    rebuildFinished = Signal(dict)
+    catalogUpdated = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None, runner: TaskRunner | None = None) -> None:
+        super().__init__(parent, runner)
+        self.entries: list[dict[str, Any]] = []
+        self.definitions: dict[str, Any] = {}
+        self.result: dict[str, Any] | None = None
+        self.catalog_summary: dict[str, Any] | None = None
+        self._cancel = threading.Event()
+        self._busy = False
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        compact_table(self.table)
+        self.refresh_btn = QPushButton("Refresh")
+        self.live_box = QCheckBox("Live")
+        self.live_box.setToolTip(f"Refresh every {LIVE_REFRESH_MS // 1000} s")
+        self.timer = QTimer(self)
+        self.timer.setInterval(LIVE_REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.live_box.toggled.connect(lambda on: self.timer.start() if on else self.timer.stop())
+        self.refresh_btn.clicked.connect(self.refresh)
+
+        self.combo = QComboBox()
+        self.combo.setMinimumContentsLength(18)
+        self.dry_btn = QPushButton("Dry run")
+        self.dry_btn.setToolTip("Rebuild into a scratch target and compare with the live view")
+        self.rebuild_btn = QPushButton("Rebuild…")
+        self.rebuild_btn.setToolTip("Clear the view and replay the log into it (write mode)")
+        self.cancel_btn = QPushButton("Cancel")
+        self.write_btn = QPushButton("Enable write mode…")
+        self.catalog_btn = QPushButton("Update catalog")
+        self.dry_btn.clicked.connect(self.dry_run)
+        self.rebuild_btn.clicked.connect(self.rebuild)
+        self.cancel_btn.clicked.connect(self.cancel)
+        self.write_btn.clicked.connect(self.request_write_mode)
+        self.catalog_btn.clicked.connect(self.update_catalog)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress_label = QLabel("")
+        self.output = QPlainTextEdit()
+        self.output.setReadOnly(True)
+        self.output.setFont(mono_font())
+        self.plot = self._make_plot()
+
+        top = QHBoxLayout()
+        top.addWidget(self.refresh_btn)
+        top.addWidget(self.live_box)
+        top.addStretch(1)
+        row = QHBoxLayout()
+        for w in (self.combo, self.dry_btn, self.rebuild_btn, self.cancel_btn, self.write_btn,
+                  self.catalog_btn):
+            row.addWidget(w)
+        row.addStretch(1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.output)
+        if self.plot is not None:
+            split.addWidget(self.plot)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(top)
+        lay.addLayout(row)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.progress_label)
+        lay.addWidget(split, 1)
+        self._update_buttons()
+
+    def _make_plot(self) -> Any:
+        try:
+            import pyqtgraph as pg
+        except Exception:  # noqa: BLE001 - the chart is optional
+            return None
+        w = pg.PlotWidget()
+        w.setBackground(None)
+        w.setLabel("left", "events")
+        w.setLabel("bottom", "day")
+        w.addLegend(offset=(5, 5))
+        w.getAxis("bottom").enableAutoSIPrefix(False)
+        w.getAxis("left").enableAutoSIPrefix(False)
+        w.setMinimumHeight(120)
+        return w
+
+    # -- context ------------------------------------------------------------------------------
+    def context_changed(self) -> None:
+        self._load_definitions()
+        self.refresh()
+        self._update_buttons()
+
+    def set_stream(self, stream: str | None) -> None:  # the main window calls this; nothing to do
+        return
+
+    def write_mode_changed(self) -> None:
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        have = self.store is not None
+        self.refresh_btn.setEnabled(have and not self._busy)
+        self.dry_btn.setEnabled(have and not self._busy)
+        self.catalog_btn.setEnabled(have and not self._busy)
+        self.rebuild_btn.setEnabled(have and self.write_enabled and not self._busy)
+        self.cancel_btn.setEnabled(self._busy)
+        self.write_btn.setVisible(not self.write_enabled)
+
+    def _paths(self) -> list[str]:
+        req = getattr(self.session, "request", None)
+        return list(getattr(req, "paths", None) or [])
+
+    def _domain(self) -> Any:
+        dom = getattr(self.replayer, "domain", None)
+        if dom is not None:
+            return dom
+        from inspector.core.domain import load_domain
+
+        req = getattr(self.session, "request", None)
+        return load_domain(self._paths(), getattr(req, "app_class", None),
+                           getattr(self.codec, "cipher_key_text", None))
+
+    def _load_definitions(self) -> None:
+        self.combo.clear()
+        self.combo.addItem(CATALOG)
+        self.definitions = {}
+        if self.store is None:
+            return
+        paths = self._paths()
+        if not paths:
+            return
+        store = self.store
+
+        def work(ticket: Ticket) -> list[Any]:
+            from inspector.core.projections import discover_projections
+            from inspector.stores.writer import store_kind
+
+            return discover_projections(paths, store_kind(store))[0]
+
+        def done(defs: list[Any]) -> None:
+            for d in defs:
+                if d.name not in self.definitions:
+                    self.definitions[d.name] = d
+                    self.combo.addItem(d.name)
+
+        self.runner.submit("projections-defs", work, done, self._failed, label="projections")
+
+    def add_definition(self, pdef: Any) -> None:
+        """Offer a projection definition (e.g. one the user picked by MODULE:CLASS)."""
+        self.definitions[pdef.name] = pdef
+        if self.combo.findText(pdef.name) < 0:
+            self.combo.addItem(pdef.name)
+        self.combo.setCurrentText(pdef.name)
+
+    # -- listing ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if self.store is None:
+            return
+        store = self.store
+
+        def work(ticket: Ticket) -> list[dict[str, Any]]:
+            from inspector.core.projections import list_store_projections
+
+            store.refresh()
+            return [e.to_json() for e in list_store_projections([store], [store])]
+
+        self.runner.submit("projections-list", work, self._listed, self._failed,
+                           label="projections")
+
+    def _listed(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = entries
+        self.table.setRowCount(len(entries))
+        for i, e in enumerate(entries):
+            table = e["table"] + (" (multi-row)" if e.get("multi_row") else "")
+            for j, v in enumerate((e["name"], table, e["upstream"], e["position"], e["head"],
+                                   e["lag"])):
+                self.table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
+
+    def _failed(self, message: str) -> None:
+        self._busy = False
+        self.progress_label.setText(message)
+        self.output.appendPlainText(f"error: {message}")
+        self.show_error(message)
+        self._update_buttons()
+
+    # -- rebuilds -----------------------------------------------------------------------------
+    def _start(self, label: str) -> None:
+        self._busy = True
+        self._cancel.clear()
+        self.progress.setValue(0)
+        self.progress_label.setText(label)
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self.progress_label.setText("Cancelling (stops after the current event)…")
+
+    def _on_progress(self, p: Any) -> None:
+        if p.head:
+            self.progress.setValue(int(1000 * p.position / p.head))
+        self.progress_label.setText(p.text())
+
+    def dry_run(self) -> None:
+        name = self.combo.currentText() or CATALOG
+        if self.store is None:
+            return
+        store, codec, cancel = self.store, self.codec, self._cancel
+        pdef = self.definitions.get(name)
+        domain = None if name == CATALOG else self._domain()
+
+        def work(ticket: Ticket) -> dict[str, Any]:
+            if name == CATALOG:
+                from inspector.core import catalog
+
+                res, diff = catalog.dry_run(store, codec, progress=ticket.progress,
+                                            cancelled=cancel.is_set)
+                return {**res.to_json(), "differences": diff, "projection": name, "kind": "dry"}
+            from inspector.core import projections as P
+
+            res = P.dry_run(store, codec, pdef, domain, progress=ticket.progress,
+                            cancelled=cancel.is_set)
+            return {**res.to_json(), "projection": name, "kind": "dry"}
+
+        self._start(f"Dry run of {name}…")
+        self.runner.submit("projections-run", work, self._finished, self._failed,
+                           self._on_progress, label=f"dry run {name}")
+
+    def rebuild(self) -> None:
+        name = self.combo.currentText() or CATALOG
+        if not self.write_enabled or self.store is None:
+            self._failed("write mode is off: nothing was written")
+            return
+        store, codec, cancel = self.store, self.codec, self._cancel
+        if name == CATALOG:
+            self._rebuild_catalog()
+            return
+        pdef = self.definitions.get(name)
+        domain = self._domain()
+
+        def prepare(ticket: Ticket) -> Any:
+            from inspector.core import projections as P
+
+            return P.prepare_in_place(store, pdef, domain)
+
+        def confirmed(prepared_view: Any) -> None:
+            from inspector.core import projections as P
+
+            prepared, view = prepared_view
+            if not self.confirm(prepared.plan):
+                P.close_view(view)
+                self._busy = False
+                self.progress_label.setText("Not confirmed: nothing was written.")
+                self._update_buttons()
+                return
+
+            def work(ticket: Ticket) -> dict[str, Any]:
+                res = P.run_in_place(store, codec, pdef, domain, prepared, view,
+                                     write_enabled=True, progress=ticket.progress,
+                                     cancelled=cancel.is_set)
+                return {**res.to_json(), "projection": name, "kind": "rebuild"}
+
+            self.runner.submit("projections-run", work, self._finished, self._failed,
+                               self._on_progress, label=f"rebuild {name}")
+
+        self._start(f"Preparing the rebuild of {name}…")
+        self.runner.submit("projections-run", prepare, confirmed, self._failed,
+                           label=f"rebuild {name}")
+
+    def _rebuild_catalog(self) -> None:
+        from inspector.core.catalog import Catalog
+        from inspector.core.writes import RowChange, WritePlan, run_plan
+        from inspector.stores.writer import redacted_location
+
+        store, codec, cancel = self.store, self.codec, self._cancel
+        cat = Catalog(store, codec)
+        plan = WritePlan("rebuild catalog", redacted_location(store), store.name,
+                         [RowChange("delete", f"{cat.path}:{t}", {}, n, "TRUE")
+                          for t, n in cat.counts().items()],
+                         ["the catalog is a local cache; the store is only read"])
+        if not self.confirm(plan):
+            cat.close()
+            return
+
+        def work(ticket: Ticket) -> dict[str, Any]:
+            try:
+                run_plan(plan, cat.clear, write_enabled=True)
+                res = cat.update(progress=ticket.progress, cancelled=cancel.is_set)
+                return {**res.to_json(), "projection": CATALOG, "kind": "rebuild",
+                        "summary": cat.summary(), "per_day": cat.per_day()}
+            finally:
+                cat.close()
+
+        self._start("Rebuilding the catalog…")
+        self.runner.submit("projections-run", work, self._finished, self._failed,
+                           self._on_progress, label="rebuild catalog")
+
+    def update_catalog(self) -> None:
+        if self.store is None:
+            return
+        store, codec, cancel = self.store, self.codec, self._cancel
+
+        def work(ticket: Ticket) -> dict[str, Any]:
+            from inspector.core.catalog import Catalog
+
+            with Catalog(store, codec) as cat:
+                res = cat.update(progress=ticket.progress, cancelled=cancel.is_set)
+                return {**res.to_json(), "projection": CATALOG, "kind": "update",
+                        "summary": cat.summary(), "per_day": cat.per_day()}
+
+        self._start("Updating the catalog…")
+        self.runner.submit("projections-run", work, self._finished, self._failed,
+                           self._on_progress, label="catalog")
+
+    def _finished(self, result: dict[str, Any]) -> None:
+        self._busy = False
+        self.result = result
+        status = result["status"]
+        if result.get("head"):
+            self.progress.setValue(int(1000 * (result.get("position") or 0) / result["head"]))
+        line = (f"{result['kind']} {result['projection']}: {status}, {result['processed']:,} "
+                f"events in {result['elapsed']:.2f} s; position {result['position']} of "
+                f"{result['head']}")
+        if result.get("resumed_from"):
+            line += f" (resumed after {result['resumed_from']})"
+        self.progress_label.setText(line)
+        self.output.appendPlainText(line)
+        if result.get("error"):
+            self.output.appendPlainText(f"error: {result['error']}")
+        if status == "cancelled" and result["kind"] == "rebuild":
+            self.output.appendPlainText("cancelled: run the rebuild again to resume")
+        for t, d in (result.get("differences") or {}).items():
+            same = "same" if d["same"] else "DIFFERENT"
+            self.output.appendPlainText(
+                f"  {t}: live {d['live_rows']} rows, rebuilt {d['rebuilt_rows']} rows — {same}")
+            for x in d["first_differences"]:
+                self.output.appendPlainText(f"    row {x['index']}: live {x['live']} "
+                                            f"rebuilt {x['rebuilt']}")
+        if "summary" in result:
+            cs = result["summary"]
+            types = ", ".join(f"{t['type'].split(':')[-1]} {t['events']:,}" for t in cs["types"])
+            self.output.appendPlainText(
+                f"  catalog: {cs['streams']:,} streams, {cs['events']:,} events, "
+                f"{cs['first_time']} .. {cs['last_time']}; by type: {types}")
+            self.catalog_summary = result["summary"]
+            self._plot_days(result.get("per_day") or [])
+            self.catalogUpdated.emit(result["summary"])
+        self._update_buttons()
+        self.rebuildFinished.emit(result)
+        self.refresh()
+
+    def _plot_days(self, per_day: list[dict[str, Any]]) -> None:
+        if self.plot is None:
+            return
+        import pyqtgraph as pg
+
+        self.plot.clear()
+        days = sorted({d["day"] for d in per_day})
+        index = {d: i for i, d in enumerate(days)}
+        by_type: dict[str, list[tuple[int, int]]] = {}
+        for d in per_day:
+            by_type.setdefault(d["type"], []).append((index[d["day"]], d["events"]))
+        for n, (typ, pts) in enumerate(sorted(by_type.items())):
+            xs = [p[0] for p in pts]
+            ys = [p[1] for p in pts]
+            self.plot.plot(xs, ys, pen=pg.intColor(n, hues=max(3, len(by_type))),
+                           symbol="o", symbolSize=5, name=typ.split(":")[-1])
+        top = max((d["events"] for d in per_day), default=0)
+        self.plot.setYRange(0, top * 1.1 + 1, padding=0)
+        self.plot.setXRange(-0.5, max(0, len(days) - 1) + 0.5, padding=0)
+        ax = self.plot.getAxis("bottom")
+        step = max(1, len(days) // 8)
+        ax.setTicks([[(i, d[5:]) for i, d in enumerate(days) if i % step == 0]])

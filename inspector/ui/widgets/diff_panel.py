@@ -1,0 +1,127 @@
+"""Diff tab: what the selected event changed, or the difference between any two versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QRadioButton,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.ui.models.records import changes_model
+from inspector.ui.widgets.common import PlaceholderStack, compact_table, mono_font
+
+
+class DiffPanel(QWidget):
+    compareRequested = Signal(int, int)  # from, to
+    eventModeChosen = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.diff: dict[str, Any] | None = None
+        self.this_event = QRadioButton("This event")
+        self.this_event.setToolTip("What the selected event changed (version − 1 → version)")
+        self.between = QRadioButton("Versions")
+        self.this_event.setChecked(True)
+        self.from_box = QSpinBox()
+        self.to_box = QSpinBox()
+        for b in (self.from_box, self.to_box):
+            b.setRange(0, 0)
+            b.setKeyboardTracking(False)
+            b.setMinimumWidth(80)
+        self.compare = QPushButton("Compare")
+        self.compare.setToolTip("Diff the state at the first version against the second")
+        self.compare.clicked.connect(self._compare)
+        self.this_event.toggled.connect(self._mode_changed)
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.table = QTableView()
+        self.model = changes_model(self)
+        self.table.setModel(self.model)
+        self.table.setFont(mono_font())
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        compact_table(self.table)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 180)
+        self.table.setColumnWidth(1, 80)
+        self.table.setColumnWidth(2, 160)
+        bar = QHBoxLayout()
+        bar.addWidget(self.this_event)
+        bar.addSpacing(12)
+        bar.addWidget(self.between)
+        bar.addWidget(self.from_box)
+        bar.addWidget(QLabel("→"))
+        bar.addWidget(self.to_box)
+        bar.addWidget(self.compare)
+        bar.addStretch(1)
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.table, 1)
+        self.stack = PlaceholderStack(inner, "Select an event to see what it changed.")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addLayout(bar)
+        outer.addWidget(self.stack, 1)
+        self._mode_changed(True)
+
+    def set_range(self, first: int, last: int) -> None:
+        for b in (self.from_box, self.to_box):
+            b.setRange(first, max(first, last))
+
+    def event_mode(self) -> bool:
+        return self.this_event.isChecked()
+
+    def pick(self, a: int, b: int) -> None:
+        """Compare two versions (as if typed and Compare clicked)."""
+        self.between.setChecked(True)
+        self.from_box.setValue(a)
+        self.to_box.setValue(b)
+        self._compare()
+
+    def _compare(self) -> None:
+        self.between.setChecked(True)
+        self.compareRequested.emit(self.from_box.value(), self.to_box.value())
+
+    def _mode_changed(self, event_mode: bool) -> None:
+        for w in (self.from_box, self.to_box):
+            w.setEnabled(not event_mode)
+        if event_mode:
+            self.eventModeChosen.emit()
+
+    def clear(self, message: str = "Select an event to see what it changed.") -> None:
+        self.diff = None
+        self.model.set_rows([])
+        self.stack.show_message(message)
+
+    def show_diff(self, diff: dict[str, Any], what: str) -> None:
+        self.diff = diff
+        self.stack.show_content()
+        n = len(diff["changes"])
+        approx = " · generic mode (approximate)" if diff.get("approximate") else ""
+        err = diff.get("error")
+        self.title.setText(
+            f"<b>{what}</b>: {n} change{'s' if n != 1 else ''}{approx}"
+            + (
+                f"<br><span style='color:#b07400'>replay stopped at version {err['version']}:"
+                f" {err['message']}</span>"
+                if err
+                else ""
+            )
+        )
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.model.set_rows(diff["changes"])
+        if not n:
+            self.stack.show_message(f"{what}: no change to the state.")

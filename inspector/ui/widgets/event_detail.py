@@ -1,0 +1,118 @@
+"""One event in detail: decoded JSON tree, raw bytes as hex, metadata; decode errors in place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.ui.format import hex_dump, human_size, short_time
+from inspector.ui.widgets.common import PlaceholderStack, mono_font
+from inspector.ui.widgets.json_view import JsonView
+
+
+class EventDetail(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.current_event: dict[str, Any] | None = None
+        self.title = QLabel()
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("decodeError")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setStyleSheet(
+            "QLabel#decodeError { background: #f8d7da; color: #58151c; padding: 6px;"
+            " border: 1px solid #f1aeb5; }"
+        )
+        self.error.hide()
+        self.tree = JsonView()
+        self.hex = QPlainTextEdit()
+        self.hex.setReadOnly(True)
+        self.hex.setFont(mono_font())
+        self.hex.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.meta = QWidget()
+        self.meta_form = QFormLayout(self.meta)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.tree, "Decoded")
+        self.tabs.addTab(self.hex, "Raw bytes")
+        self.tabs.addTab(self.meta, "Metadata")
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.error)
+        lay.addWidget(self.tabs, 1)
+        self.stack = PlaceholderStack(
+            inner, "Select an event to see its decoded payload and raw bytes."
+        )
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def clear(
+        self, message: str = "Select an event to see its decoded payload and raw bytes."
+    ) -> None:
+        self.current_event = None
+        self.stack.show_message(message)
+
+    def show_event(self, ev: dict[str, Any] | None) -> None:
+        if ev is None:
+            self.clear("Loading event…")
+            return
+        self.current_event = ev
+        self.stack.show_content()
+        enc = []
+        if ev.get("compression"):
+            enc.append(ev["compression"])
+        if ev.get("encrypted"):
+            enc.append("AES-GCM")
+        parts = [
+            f"<b>v{ev['version']}</b>",
+            ev["topic"],
+            short_time(ev["timestamp"]),
+            human_size(ev["size"]),
+            " + ".join(enc),
+        ]
+        self.title.setText(" · ".join(p for p in parts if p))
+        if ev["error"] is not None:
+            self.error.setText(f"Cannot decode this event: {ev['error']}. The raw bytes are below.")
+            self.error.show()
+            self.tree.set_value({"error": ev["error"]})
+            self.tabs.setCurrentWidget(self.hex)
+        else:
+            self.error.hide()
+            self.tree.set_value(ev["data"], expand_depth=2)
+            if self.tabs.currentWidget() is self.hex and self._last_error:
+                self.tabs.setCurrentWidget(self.tree)
+        self._last_error = ev["error"] is not None
+        self.hex.setPlainText(hex_dump(ev.get("raw") or b""))
+        while self.meta_form.rowCount():
+            self.meta_form.removeRow(0)
+        for label, value in (
+            ("Stream", ev["stream"]),
+            ("Version", ev["version"]),
+            ("Position", ev["position"]),
+            ("Topic", ev["topic"]),
+            ("Timestamp", ev["timestamp"] or "—"),
+            ("Stored size", f"{ev['size']:,} bytes"),
+            ("Compression", ev.get("compression") or "none"),
+            ("Encrypted", "yes (AES-GCM)" if ev.get("encrypted") else "no"),
+            ("Decode error", ev["error"] or "none"),
+        ):
+            v = QLabel(str(value))
+            v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            v.setWordWrap(True)
+            self.meta_form.addRow(f"{label}:", v)
+
+    _last_error = False

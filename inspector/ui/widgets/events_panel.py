@@ -1,0 +1,103 @@
+"""Centre top: the events of the selected stream (version, time, type, size); keyboard stepping."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.ui.format import short_topic
+from inspector.ui.models.events import EventsModel
+from inspector.ui.widgets.common import PlaceholderStack, compact_table, mono_font, time_width
+from inspector.ui.workers import TaskRunner
+
+
+class EventsTable(QTableView):
+    """Home/End go to the first/last event (a plain table moves to the first/last column)."""
+
+    def moveCursor(
+        self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+    ) -> QModelIndex:
+        model = self.model()
+        col = max(0, self.currentIndex().column())
+        if action == QAbstractItemView.CursorAction.MoveHome and model.rowCount():
+            return model.index(0, col)
+        if action == QAbstractItemView.CursorAction.MoveEnd and model.rowCount():
+            return model.index(model.rowCount() - 1, col)
+        return super().moveCursor(action, modifiers)
+
+
+class EventsPanel(QWidget):
+    versionSelected = Signal(int)
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = EventsModel(runner, self)
+        self.title = QLabel()
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setWordWrap(True)
+        self.view = EventsTable()
+        self.view.setModel(self.model)
+        self.view.setFont(mono_font())
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        compact_table(self.view)
+        hh = self.view.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(False)
+        self.view.setColumnWidth(0, 70)
+        self.view.setColumnWidth(1, time_width(self.view))
+        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.view.setColumnWidth(3, 80)
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.title)
+        lay.addWidget(self.view, 1)
+        self.stack = PlaceholderStack(inner, "Select a stream on the left to list its events.")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(self.stack)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+
+    def show_stream(self, stream: str, type_topic: str | None, first: int, last: int) -> None:
+        kind = short_topic(type_topic) or "unknown type"
+        self.title.setText(
+            f"<b>{stream}</b> · {kind} · versions {first:,}–{last:,} ({last - first + 1:,} events)"
+        )
+        self.title.setToolTip(type_topic or "")
+        self.stack.show_content()
+
+    def clear(self, message: str = "Select a stream on the left to list its events.") -> None:
+        self.stack.show_message(message)
+
+    def select_version(self, version: int) -> None:
+        """Make ``version`` the current row without re-announcing it."""
+        row = self.model.row_of_version(version)
+        if not 0 <= row < self.model.rowCount():
+            return
+        idx = self.model.index(row, 0)
+        sm = self.view.selectionModel()
+        sm.blockSignals(True)
+        sm.setCurrentIndex(
+            idx,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        sm.blockSignals(False)
+        self.view.scrollTo(idx, QAbstractItemView.ScrollHint.EnsureVisible)
+        self.view.viewport().update()
+
+    def current_version(self) -> int | None:
+        idx = self.view.currentIndex()
+        return self.model.version_of_row(idx.row()) if idx.isValid() else None
+
+    def _current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        if current.isValid():
+            self.versionSelected.emit(self.model.version_of_row(current.row()))

@@ -1,0 +1,102 @@
+"""The aggregate's state at the selected version, with the paths this event changed highlighted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from inspector.ui.widgets.common import PlaceholderStack, elastic
+from inspector.ui.widgets.json_view import JsonView
+
+LEGEND = (
+    "<span style='color:#2e9d4f'>■ added</span>&nbsp;&nbsp;"
+    "<span style='color:#d08a00'>■ changed</span>&nbsp;&nbsp;by this event"
+)
+
+
+def highlights_of(changes: list[dict[str, Any]]) -> dict[tuple[Any, ...], str]:
+    return {tuple(c["path"]): c["op"] for c in changes if c["op"] != "remove"}
+
+
+class StatePanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.result: Any = None
+        self.changes: list[dict[str, Any]] = []
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.legend = elastic(QLabel(LEGEND))
+        self.legend.setStyleSheet("color: palette(placeholder-text);")
+        self.error = QLabel()
+        self.error.setObjectName("replayError")
+        self.error.setWordWrap(True)
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.setStyleSheet(
+            "QLabel#replayError { background: #fff3cd; color: #664d03; padding: 6px;"
+            " border: 1px solid #ffe69c; }"
+        )
+        self.error.hide()
+        self.tree = JsonView()
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.legend)
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(head)
+        lay.addWidget(self.error)
+        lay.addWidget(self.tree, 1)
+        self.stack = PlaceholderStack(
+            inner, "Select a stream and an event: the aggregate's state at that version shows here."
+        )
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+
+    def clear(self, message: str | None = None) -> None:
+        self.result = None
+        self.changes = []
+        self.stack.show_message(
+            message
+            or "Select a stream and an event: the aggregate's state at that version shows here."
+        )
+
+    def loading(self, version: int) -> None:
+        if self.result is None:
+            self.stack.show_message(f"Replaying to version {version}…")
+        else:
+            self.title.setText(f"{self.title.text().split(' — ')[0]} — replaying to v{version}…")
+
+    def show_state(self, result: Any, changes: list[dict[str, Any]], last_version: int) -> None:
+        """``result`` is the core's StateResult; ``changes`` the event's own diff."""
+        self.result = result
+        self.changes = changes
+        self.stack.show_content()
+        mode = result.mode + (" (approximate)" if result.approximate else "")
+        self.title.setText(f"<b>State at version {result.version}</b> of {last_version} · {mode}")
+        if result.mode_reason and result.approximate:
+            self.title.setToolTip(f"generic mode: {result.mode_reason}")
+        if result.error is not None:
+            shown = result.last_good_version
+            self.error.setText(
+                f"{result.error}. Showing the state at version {shown}, the last one that replayed."
+                if shown is not None
+                else str(result.error)
+            )
+            self.error.show()
+        else:
+            self.error.hide()
+        if result.state is None:
+            self.stack.show_message(
+                f"No state to show at version {result.version}: "
+                f"{result.error or 'nothing replayed'}."
+            )
+            return
+        state = result.state
+        self.tree.set_value(state, highlights_of(changes) if result.error is None else {})
+
+    def state(self) -> Any:
+        return None if self.result is None else self.result.state

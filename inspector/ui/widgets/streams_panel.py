@@ -1,0 +1,174 @@
+"""Left panel: the streams list (lazy), filtered by id prefix and aggregate type, with counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from inspector.ui.format import short_topic
+from inspector.ui.models.streams import StreamsModel
+from inspector.ui.widgets.common import PlaceholderStack, compact_table, elastic, mono_font
+from inspector.ui.workers import TaskRunner
+
+
+class StreamsPanel(QWidget):
+    streamSelected = Signal(dict)  # the stream row {"id", "version", "type"}
+
+    def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = StreamsModel(runner, self)
+        self.prefix = QLineEdit()
+        self.prefix.setPlaceholderText("Filter by id prefix…")
+        self.prefix.setClearButtonEnabled(True)
+        self.type_box = QComboBox()
+        self.type_box.setEditable(True)
+        self.type_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.type_box.lineEdit().setPlaceholderText("Any type")
+        self.type_box.setToolTip("Aggregate type: class name or full topic")
+        self.type_box.setMinimumContentsLength(10)
+        self.count = elastic(QLabel())
+        self.count.setStyleSheet("color: palette(placeholder-text);")
+        self.totals: dict[str, Any] = {}
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setFont(mono_font())
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        compact_table(self.view)
+        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        hh = self.view.horizontalHeader()
+        hh.setStretchLastSection(True)
+        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.view.setColumnWidth(0, self.view.fontMetrics().horizontalAdvance("0" * 36) + 14)
+        self.view.setColumnWidth(1, 60)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.stack = PlaceholderStack(self.view, "Open a store (Ctrl+O) or drop a .db file here.")
+        filters = QHBoxLayout()
+        filters.setContentsMargins(0, 0, 0, 0)
+        filters.addWidget(self.prefix, 3)
+        filters.addWidget(self.type_box, 2)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addLayout(filters)
+        lay.addWidget(self.stack, 1)
+        lay.addWidget(self.count)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(250)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.prefix.textChanged.connect(lambda _t: self._debounce.start())
+        self.type_box.editTextChanged.connect(lambda _t: self._debounce.start())
+        self.prefix.returnPressed.connect(self.apply_filter)
+        self.model.pageLoaded.connect(self._page_loaded)
+        self.model.loadFailed.connect(
+            lambda m: self.stack.show_message(f"Could not list streams: {m}")
+        )
+        self.model.modelReset.connect(self._update_count)
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._known_types: set[str] = set()
+
+    def set_session(self, session: Any) -> None:
+        self._known_types.clear()
+        self.type_box.blockSignals(True)
+        self.type_box.clear()
+        self.type_box.addItem("", None)
+        self.type_box.blockSignals(False)
+        self.totals = {}
+        if session is None:
+            self.stack.show_message("Open a store (Ctrl+O) or drop a .db file here.")
+        else:
+            self.stack.show_message("Loading streams…")
+        self.model.set_session(session)
+
+    def set_totals(self, totals: dict[str, Any]) -> None:
+        self.totals = totals
+        self._update_count()
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        text = self.type_box.currentText().strip()
+        data = self.type_box.currentData()
+        type_filter = (
+            data
+            if isinstance(data, str)
+            and self.type_box.itemText(self.type_box.currentIndex()) == text
+            else text
+        )
+        if (self.model.prefix, self.model.type_filter) == (
+            self.prefix.text().strip() or None,
+            type_filter or None,
+        ):
+            return
+        if self.model.session is not None:
+            self.stack.show_message("Loading streams…")
+        self.model.set_filter(self.prefix.text(), type_filter)
+
+    def _page_loaded(self, n: int) -> None:
+        if n:
+            self.stack.show_content()
+        else:
+            filt = self.model.prefix or self.model.type_filter
+            self.stack.show_message(
+                "No stream matches this filter." if filt else "This store has no events yet."
+            )
+        new = {r["type"] for r in self.model.rows if r["type"]} - self._known_types
+        if new:
+            self._known_types |= new
+            self.type_box.blockSignals(True)
+            for t in sorted(new):
+                self.type_box.addItem(short_topic(t), t)
+            self.type_box.blockSignals(False)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        m = self.model
+        loaded = len(m.rows)
+        more = "" if m.exhausted else "+"
+        parts = [f"{loaded:,}{more} shown"]
+        if m.capped:
+            parts.append("type scan paused: scroll for more")
+        total = self.totals.get("streams")
+        if total is not None:
+            approx = "" if self.totals.get("streams_exact", True) else "~"
+            parts.append(f"{approx}{total:,} streams")
+        events = self.totals.get("events")
+        if events is not None:
+            parts.append(f"{events:,} events")
+        self.count.setText(" · ".join(parts) if self.model.session is not None else "")
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.stream_at(current.row()) if current.isValid() else None
+        if row is not None:
+            self.streamSelected.emit(row)
+
+    def select_stream(self, stream_id: str, emit: bool = False) -> bool:
+        """Highlight ``stream_id`` if it is loaded; returns whether it was."""
+        i = self.model.row_of(stream_id)
+        if i < 0:
+            self.view.selectionModel().clearSelection()
+            return False
+        sm = self.view.selectionModel()
+        if not emit:
+            sm.blockSignals(True)
+        sm.setCurrentIndex(
+            self.model.index(i, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        sm.blockSignals(False)
+        self.view.scrollTo(self.model.index(i, 0))
+        self.view.viewport().update()
+        return True

@@ -1,0 +1,1 @@
+"""Test domain models for the replay engine (on sys.path via ``--path tests/domains``)."""

@@ -1,0 +1,1 @@
+"""Projection fixtures for the inspector's operations tests."""

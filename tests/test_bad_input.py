@@ -125,9 +125,13 @@ def test_empty_file(tmp_path: Path) -> None:
     assert dir_state(tmp_path) == {"empty.db": hashlib.sha256(b"").hexdigest()}
 
 
-def test_missing_file(tmp_path: Path) -> None:
+def test_missing_file_directory_and_unsupported_urls(tmp_path: Path) -> None:
     assert_user_error(run_cli("info", str(tmp_path / "nope.db")), "no such file")
+    assert_user_error(run_cli("info", f"sqlite:///{tmp_path}/nope.db"), "no such file")
     assert list(tmp_path.iterdir()) == []
+    assert_user_error(run_cli("streams", str(tmp_path)), "directory")
+    assert_user_error(run_cli("info", "mysql+pymysql://root@127.0.0.1/test"), "unsupported")
+    assert_user_error(run_cli("info", "sqlite:///:memory:"), "in-memory")
 
 
 def test_sqlite_without_event_tables(tmp_path: Path) -> None:

@@ -32,7 +32,7 @@ _LZMA_MAGIC = b"\xfd7zXZ\x00"
 _BZ2_MAGIC = b"BZh"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Decoded:
     """The result of decoding one state blob."""
 
@@ -121,6 +121,24 @@ KNOWN_ENVELOPES: dict[str, Callable[[Any], Any]] = {
 }
 
 
+_IDENTITY_ENVELOPES = frozenset({"decimal_str", "datetime_iso"})  # their _data_ is the value
+
+
+def _unwrap_one(env: dict[str, Any]) -> Any:
+    """The value of one ``{"_type_", "_data_"}`` envelope (unknown kinds stay envelopes)."""
+    data = env["_data_"]
+    td = type(data)
+    if td is dict or td is list:
+        data = unwrap_envelopes(data)
+    kind = env["_type_"]
+    if kind in _IDENTITY_ENVELOPES:
+        return data
+    fn = KNOWN_ENVELOPES.get(kind) if isinstance(kind, str) else None
+    if fn is None:
+        return {"_type_": kind, "_data_": data}
+    return fn(data)
+
+
 def unwrap_envelopes(value: Any) -> Any:
     """Replace ``{"_type_", "_data_"}`` envelopes of the library's transcodings by their value.
 
@@ -130,18 +148,16 @@ def unwrap_envelopes(value: Any) -> Any:
     t = type(value)
     if t is dict:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
-            data = value["_data_"]
-            if type(data) is dict or type(data) is list:
-                data = unwrap_envelopes(data)
-            kind = value["_type_"]
-            fn = KNOWN_ENVELOPES.get(kind) if isinstance(kind, str) else None
-            if fn is None:
-                return {"_type_": kind, "_data_": data}
-            return fn(data)
+            return _unwrap_one(value)
         for k, v in value.items():
             tv = type(v)
-            if tv is dict or tv is list:
-                value[k] = unwrap_envelopes(v)
+            if tv is dict:
+                if len(v) == 2 and "_type_" in v and "_data_" in v:
+                    value[k] = _unwrap_one(v)
+                else:
+                    unwrap_envelopes(v)
+            elif tv is list:
+                unwrap_envelopes(v)
         return value
     if t is list:
         for i, v in enumerate(value):
@@ -202,7 +218,7 @@ class Codec:
         """Decode one stored ``state`` blob. Never raises."""
         raw = bytes(state) if state is not None else b""
         try:
-            if self._key is None and raw[:1] == b"{":  # the common case: plain JSON
+            if self._key is None and raw.startswith(b"{"):  # the common case: plain JSON
                 text: bytes | None = raw
                 error, kind, encrypted = None, None, False
             else:
@@ -217,7 +233,11 @@ class Codec:
                     if not encrypted and self._key is not None:
                         error += " (or a wrong cipher key: decryption failed)"
                     return Decoded(None, error, kind, encrypted, raw)
-            if (text.count(b"[") + text.count(b"{") > MAX_JSON_DEPTH) and _too_deep(data):
+            if (
+                len(text) > 2 * MAX_JSON_DEPTH  # deeper needs at least two bytes a level
+                and text.count(b"[") + text.count(b"{") > MAX_JSON_DEPTH
+                and _too_deep(data)
+            ):
                 return Decoded(None, _TOO_DEEP, kind, encrypted, raw)
             if b'"_type_"' in text:
                 try:

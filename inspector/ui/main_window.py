@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.core.diff import diff_values
 from inspector.ui.session import OpenRequest, Session, open_session
 from inspector.ui.widgets.blame_panel import BlamePanel
 from inspector.ui.widgets.common import MessageBanner, elastic
@@ -39,7 +41,7 @@ from inspector.ui.widgets.events_panel import EventsPanel
 from inspector.ui.widgets.find_panel import FindPanel
 from inspector.ui.widgets.lazy_panel import LazyPanel
 from inspector.ui.widgets.log_panel import LogPanel
-from inspector.ui.widgets.state_panel import StatePanel
+from inspector.ui.widgets.state_panel import StatePanel, highlights_of
 from inspector.ui.widgets.streams_panel import StreamsPanel
 from inspector.ui.widgets.timeline import Timeline
 from inspector.ui.workers import TaskRunner, Ticket
@@ -47,6 +49,7 @@ from inspector.ui.workers import TaskRunner, Ticket
 SETTINGS_ORG = "event-inspector"
 SETTINGS_APP = "Event History Inspector"
 LIVE_INTERVAL_MS = 1000
+STATE_CACHE = 16  # recently shown states kept for stepping back and forth
 DEFAULT_SIZE = (1440, 900)
 
 
@@ -73,7 +76,8 @@ def profile_store(settings: QSettings) -> Any:
 class MainWindow(QMainWindow):
     sessionOpened = Signal()
     streamOpened = Signal(str)
-    stateShown = Signal(int)
+    stateShown = Signal(int)  # the state view shows this version
+    changesShown = Signal(int)  # ...and what its event changed is highlighted
 
     def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +92,8 @@ class MainWindow(QMainWindow):
         self._pending_version: int | None = None
         self._find_total = 0
         self._after_first_page = False
+        self._state_cache: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self._changes_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.setWindowTitle("Event History Inspector")
         self.setAcceptDrops(True)
         self._build()
@@ -538,10 +544,13 @@ class MainWindow(QMainWindow):
         old = self.session
         self.runner.cancel_all()
         self.session = session
+        self._state_cache.clear()
+        self._changes_cache.clear()
         if old is not None:
             old.close()
         req = session.request
         self._after_first_page = True  # recents, counts, plot library: once streams are shown
+        self._remembered = False
         self.banner.dismiss()
         colour = req.env_colour
         app_part = f" · app {session.store.name}" if len(session.db.apps) > 1 else ""
@@ -755,6 +764,12 @@ class MainWindow(QMainWindow):
             self.detail.show_event(self.events_panel.model.event_at(row))
 
     def _request_state(self, version: int) -> None:
+        """Show the state at ``version`` first, then (a second task) what its event changed.
+
+        The state replay is the slow part on long streams; the changed paths need the state
+        before the event too, so they follow as soon as that is known (often from the cache
+        of recently shown states, e.g. when stepping one version at a time).
+        """
         session, stream = self.session, self.stream
         assert session is not None and stream is not None
         if session.replayer is None:
@@ -762,38 +777,93 @@ class MainWindow(QMainWindow):
             return
         replayer = session.replayer
         sid = stream["id"]
+        self.runner.cancel("changes")
+        cached = self._state_cache.get((sid, version))
+        if cached is not None:
+            self._state_ready(sid, version, cached)
+            return
         self.state_panel.loading(version)
 
-        def work(ticket: Ticket) -> tuple[Any, list[dict[str, Any]]]:
-            result = replayer.state(
+        def work(ticket: Ticket) -> Any:
+            return replayer.state(
                 sid,
                 version,
                 progress=lambda d, t: ticket.progress((d, t)),
                 cancelled=ticket.cancelled,
             )
-            ticket.check()
-            changes = replayer.event_changes(sid, version) if result.error is None else []
-            return result, changes
-
-        def done(out: tuple[Any, list[dict[str, Any]]]) -> None:
-            result, changes = out
-            self.state_result = result
-            self.event_changes = changes
-            self.state_panel.show_state(result, changes, stream["last"])
-            if result.mode:
-                self.mode_label.setText(
-                    f"mode: {result.mode}{' (approximate)' if result.approximate else ''}"
-                )
-            if self.diff_panel.event_mode():
-                self._show_event_diff()
-            self.stateShown.emit(version)
 
         def failed(message: str) -> None:
             self.state_panel.clear(f"Could not replay to version {version}: {message}")
 
         self.runner.submit(
-            "state", work, done, failed, lambda p: self._progress("Replaying", *p), label="state"
+            "state",
+            work,
+            lambda result: self._state_ready(sid, version, result),
+            failed,
+            lambda p: self._progress("Replaying", *p),
+            label="state",
         )
+
+    def _cache_state(self, sid: str, version: int, result: Any) -> None:
+        self._state_cache[(sid, version)] = result
+        self._state_cache.move_to_end((sid, version))
+        while len(self._state_cache) > STATE_CACHE:
+            self._state_cache.popitem(last=False)
+
+    def _state_ready(self, sid: str, version: int, result: Any) -> None:
+        self._cache_state(sid, version, result)
+        stream = self.stream
+        if stream is None or stream["id"] != sid or self.version != version:
+            return
+        self.state_result = result
+        changes = self._changes_cache.get((sid, version))
+        self.event_changes = changes or []
+        self.state_panel.show_state(result, self.event_changes, stream["last"])
+        if result.mode:
+            self.mode_label.setText(
+                f"mode: {result.mode}{' (approximate)' if result.approximate else ''}"
+            )
+        self.stateShown.emit(version)
+        if changes is not None:
+            self._changes_ready(sid, version, changes)
+            return
+        if result.error is not None:
+            self._changes_ready(sid, version, [])
+            return
+        first = stream["first"]
+        prev = self._state_cache.get((sid, version - 1)) if version > first else None
+        replayer = self.session.replayer if self.session is not None else None
+
+        def work(ticket: Ticket) -> list[dict[str, Any]]:
+            if version <= first:
+                old: Any = {}
+            else:
+                before = prev if prev is not None else replayer.state(sid, version - 1)
+                old = before.state
+            ticket.check()
+            return diff_values(old, result.state)
+
+        self.runner.submit(
+            "changes",
+            work,
+            lambda ch: self._changes_ready(sid, version, ch),
+            lambda m: self.statusBar().showMessage(f"Changed paths: {m}", 5000),
+            label="",
+        )
+
+    def _changes_ready(self, sid: str, version: int, changes: list[dict[str, Any]]) -> None:
+        self._changes_cache[(sid, version)] = changes
+        while len(self._changes_cache) > STATE_CACHE:
+            self._changes_cache.pop(next(iter(self._changes_cache)))
+        if self.stream is None or self.stream["id"] != sid or self.version != version:
+            return
+        self.event_changes = changes
+        if self.state_result is not None and self.state_result.error is None:
+            self.state_panel.tree.set_highlights(highlights_of(changes))
+            self.state_panel.expand_to(changes)
+        if self.diff_panel.event_mode():
+            self._show_event_diff()
+        self.changesShown.emit(version)
 
     def _show_event_diff(self) -> None:
         if self.state_result is None or self.version is None or self.stream is None:

@@ -45,3 +45,13 @@ def core_state(win: Any, stream: str, version: int) -> Any:
     s = win.session
     r = Replayer(s.store, s.codec, mode=s.request.mode, domain=s.replayer.domain)
     return r.state(stream, version)
+
+
+def wait_changes(qtbot: Any, win: Any, version: int | None) -> None:
+    """Until the paths changed by the event at ``version`` are known and highlighted."""
+    wait_state(qtbot, win, version)
+    qtbot.waitUntil(
+        lambda: (win.stream["id"], version) in win._changes_cache
+        and not win.runner.is_busy("changes"),
+        timeout=TIMEOUT,
+    )

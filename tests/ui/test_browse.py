@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import HERE, BankStore
-from helpers import core_state, open_store, open_stream, wait_state
+from helpers import core_state, open_store, open_stream, wait_changes, wait_state
 from PySide6.QtCore import QPoint, QPointF, Qt
 from uidomain import Bank
 
@@ -110,8 +110,8 @@ def test_slider_moves_event_selection_and_state(qtbot: Any, win: Any, bank: Bank
         assert win.state_panel.state() == core_state(win, bank.long_id, v).state
         assert win.state_panel.state() == library_state(bank, bank.long_id, v)
     # changed paths of the event at 250 are highlighted in the state tree
-    changes = core_state(win, bank.long_id, 250)
-    assert changes.version == 250
+    wait_changes(qtbot, win, 250)
+    assert win.event_changes == win.session.replayer.event_changes(bank.long_id, 250)
     hl = win.state_panel.tree.json_model.highlights
     assert ("_version",) in hl
     assert set(hl) == {tuple(c["path"]) for c in win.event_changes if c["op"] != "remove"}
@@ -167,6 +167,7 @@ def test_timeline_plot_and_snapshot_markers(qtbot: Any, win: Any, bank: BankStor
 def test_diff_of_two_picked_versions(qtbot: Any, win: Any, bank: BankStore) -> None:
     open_store(qtbot, win, bank.location, paths=[str(HERE)])
     open_stream(qtbot, win, bank.long_id, 60)
+    wait_changes(qtbot, win, 60)
     dp = win.diff_panel
     # the event's own diff first
     win.right_tabs.setCurrentWidget(dp)

@@ -10,7 +10,7 @@ from typing import Any
 
 from cli_runner import run_cli
 from conftest import HERE, BankStore, build_bank
-from helpers import open_store, open_stream, wait_state
+from helpers import open_store, open_stream, wait_changes, wait_state
 from PySide6.QtCore import Qt
 from uidomain import Bank
 
@@ -128,6 +128,7 @@ def test_exports_read_back(qtbot: Any, win: Any, bank: BankStore, tmp_path: Path
     open_store(qtbot, win, bank.location)
     sid = bank.ids[3]
     open_stream(qtbot, win, sid)
+    wait_changes(qtbot, win, win.version)
     out = {k: tmp_path / f"x.{k}" for k in ("events", "csv", "state", "diff")}
     for what, path in out.items():
         win.export(what, str(path))

@@ -52,13 +52,17 @@ class JsonView(QTreeView):
     ) -> None:
         self.json_model.set_value(value, highlights)
         self._expand_small(QModelIndex(), expand_depth)
-        for path in highlights or {}:
+        self.expand_paths(list(highlights or {}))
+        if self.json_model.root.children and self.columnWidth(0) < 120:
+            self.setColumnWidth(0, 200)
+
+    def expand_paths(self, paths: list[Any]) -> None:
+        """Open the tree down to each of ``paths`` (so a highlighted change is visible)."""
+        for path in paths:
             idx = self.json_model.index_of_path(tuple(path)).parent()
             while idx.isValid():
                 self.expand(idx)
                 idx = idx.parent()
-        if self.json_model.root.children and self.columnWidth(0) < 120:
-            self.setColumnWidth(0, 200)
 
     def _expand_small(self, parent: QModelIndex, depth: int, limit: int = 50) -> None:
         """Expand ``depth`` levels, skipping containers with more than ``limit`` children."""

@@ -98,5 +98,8 @@ class StatePanel(QWidget):
         state = result.state
         self.tree.set_value(state, highlights_of(changes) if result.error is None else {})
 
+    def expand_to(self, changes: list[dict[str, Any]]) -> None:
+        self.tree.expand_paths([c["path"] for c in changes if c["op"] != "remove"])
+
     def state(self) -> Any:
         return None if self.result is None else self.result.state

@@ -102,3 +102,44 @@ def test_crash_and_resume(tmp_path) -> None:
     r = run_cli("rebuild", *args[:-2], "--json")
     assert r.code == 0 and r.json()["processed"] == head
     assert rows(live) == rows(clean)
+
+
+def test_ctrl_c_stops_within_a_second_and_resumes(tmp_path) -> None:
+    h = store_env("sqlite", tmp_path=tmp_path, filename="live.db")
+    write_store(h)
+    live = tmp_path / "live.db"
+    head = N_DOGS * (TRICKS + 1)
+    args = [*inspector_args(h, *PATH_ARGS, "--app-class", DOGS_APP), "dogstats", "--write",
+            "--yes", "--batch", "1000"]
+    env = dict(os.environ, OPSPROJ_SLEEP="0.01")
+    proc = subprocess.Popen([sys.executable, "-m", "inspector.cli", "rebuild", *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # One batch of 1,000 holds every event: nothing is committed until the batch ends,
+        # so wait for the clearing (the view table exists) and some processing time.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                rows(live)
+                break
+            except sqlite3.Error:
+                time.sleep(0.02)
+        time.sleep(0.6)
+        assert proc.poll() is None
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+        stopped_in = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert stopped_in < 1.5  # the event loop stops within a second (plus process exit)
+    assert "cancelled at position" in err and "run again to resume" in err
+    pos = int(err.split("cancelled at position ")[1].split(";")[0])
+    assert 0 < pos < head
+    assert position(live) == pos  # the partial batch was committed with its tracking
+    r = run_cli("rebuild", *args, "--json")
+    assert r.code == 0, r.err
+    assert r.json()["resumed_from"] == pos and position(live) == head
+    assert len(rows(live)) == N_DOGS

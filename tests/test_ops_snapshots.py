@@ -11,7 +11,7 @@ from cli_runner import run_cli
 from opsfixtures import DOGS_APP, PATH_ARGS, audit_entries, scenarios, state_of, uid
 from storefactory import inspector_args, store_env
 
-KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+KINDS = ["sqlite", "sa_sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def _pg(kind: str, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-from inspector.ui.main_window import SETTINGS_APP, SETTINGS_ORG, MainWindow
+from inspector.ui.main_window import MainWindow
 from inspector.ui.session import OpenRequest
+from inspector.ui.window_opening import SETTINGS_APP, SETTINGS_ORG
 
 
 def dark_palette() -> QPalette:
@@ -72,8 +74,10 @@ def check_display() -> None:
     """Say clearly when there is no screen to show a window on (Qt would abort the process)."""
     if QApplication.instance() is not None or not sys.platform.startswith("linux"):
         return
-    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get(
-        "WAYLAND_DISPLAY"
+    if (
+        os.environ.get("QT_QPA_PLATFORM")
+        or os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
     ):
         return
     from inspector.core.errors import InspectorError
@@ -100,6 +104,23 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     if not icon.isNull():
         app.setWindowIcon(icon)
     return app
+
+
+def install_excepthook(win: MainWindow) -> None:
+    """A bug in a slot becomes a message in the window (and a traceback on stderr), not a crash."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        traceback.print_exception(kind, value, tb)
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, value, tb)
+            return
+        try:
+            win.show_error(f"Internal error (the window carries on): {kind.__name__}: {value}")
+        except RuntimeError:  # the window is gone
+            pass
+
+    sys.excepthook = hook
 
 
 def wait_until(predicate: Any, timeout_s: float = 60.0) -> bool:
@@ -153,6 +174,7 @@ def run(
     check_display()
     app = make_app()
     win = MainWindow()
+    install_excepthook(win)
     if screenshot:
         win.resize(*(size or (1440, 900)))
     win.show()

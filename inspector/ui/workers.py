@@ -150,14 +150,15 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None],
         on_error: Callable[[str], None] | None = None,
         on_progress: Callable[[Any], None] | None = None,
-        label: str = "",
+        label: str | None = None,
     ) -> Ticket:
+        """Run ``fn(ticket)`` in the pool; ``label`` names it in the busy state ("" = quiet)."""
         gen = self._generation.get(channel, 0) + 1
         self._generation[channel] = gen
         old = self._current.get(channel)
         if old is not None:
             old.cancel()
-        ticket = Ticket(channel, label or channel, gen)
+        ticket = Ticket(channel, channel if label is None else label, gen)
         self._serial += 1
         key = self._serial
         self._running.add(key)
@@ -196,7 +197,7 @@ class TaskRunner(QObject):
 
     # -- state --------------------------------------------------------------------------------
     def busy_labels(self) -> list[str]:
-        return [t.label for t in self._current.values() if not t.cancelled()]
+        return [t.label for t in self._current.values() if t.label and not t.cancelled()]
 
     def is_busy(self, channel: str | None = None) -> bool:
         if channel is None:

@@ -31,7 +31,9 @@ def test_decode_error_shown_in_place(qtbot: Any, win: Any, tmp_path: Path) -> No
     # the events list marks undecodable rows; the state says why replay stopped
     model = win.events_panel.model
     assert model.data(model.index(4, 1)) == "(undecodable)"
-    assert win.state_panel.result.error is not None or "decode" in win.state_panel.stack.message()
+    qtbot.waitUntil(lambda: win.state_panel.result is not None)
+    assert win.state_panel.result.error is not None
+    assert "cannot decode" in str(win.state_panel.result.error)
     # with the key, the same event decodes
     win.open_store(OpenRequest(bank.location, cipher_key=bank.handle.cipher_key), bank.long_id, 5)
     qtbot.waitUntil(
@@ -175,3 +177,24 @@ def test_store_from_the_eventsourcing_environment(
     r = run_cli("gui", "--stream", bank.ids[4], "--screenshot", str(out))
     assert r.code == 0, r.err
     assert out.stat().st_size > 10_000
+
+
+def test_cancel_button_stops_what_is_loading(qtbot: Any, win: Any, bank: BankStore) -> None:
+    import threading
+
+    open_store(qtbot, win, bank.location)
+    qtbot.waitUntil(lambda: not win.runner.is_busy())
+    seen: list[bool] = []
+    release = threading.Event()
+
+    def slow(ticket: Any) -> None:
+        while not ticket.cancelled() and not release.wait(0.01):
+            pass
+        seen.append(ticket.cancelled())
+
+    win.runner.submit("timeline", slow, lambda r: None, label="timeline")
+    qtbot.waitUntil(lambda: win.cancel_btn.isVisible() and "timeline" in win.loading_label.text())
+    qtbot.mouseClick(win.cancel_btn, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seen == [True], timeout=5000)
+    qtbot.waitUntil(lambda: not win.cancel_btn.isVisible())
+    release.set()

@@ -36,7 +36,7 @@ class LogPanel(QWidget):
         hh = self.view.horizontalHeader()
         hh.setStretchLastSection(True)
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, w in enumerate((70, 120, 56, 150)):
+        for col, w in enumerate((64, 104, 56, 136)):
             self.view.setColumnWidth(col, w)
         self.stack = PlaceholderStack(self.view, "Open a store to see its global log.")
         self.info = elastic(QLabel())

@@ -234,6 +234,10 @@ class Timeline(QWidget):
         self._curve = plot.plot([], [], pen=pg.mkPen("#4a90d9", width=1.5), connect="finite")
         # Moving the cursor repaints the plot: keep the (big) curve as a cached pixmap.
         self._curve.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        for name in ("bottom", "left"):  # axes too: a cursor move then repaints in ~1 ms
+            plot.getPlotItem().getAxis(name).setCacheMode(
+                QGraphicsItem.CacheMode.DeviceCoordinateCache
+            )
         self._snaps = pg.ScatterPlotItem(
             size=11,
             symbol="d",

@@ -1,0 +1,258 @@
+"""Opening a store in the main window: dialog, recent list, drop, the session switch."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QFileDialog
+
+from inspector.ui.session import OpenRequest, Session, open_session
+from inspector.ui.workers import Ticket
+
+SETTINGS_ORG = "event-inspector"
+SETTINGS_APP = "Event History Inspector"
+
+
+def default_settings() -> QSettings:
+    """The inspector's settings file (shared with the connection dialog's profiles)."""
+    try:
+        from inspector.ui.connection import app_settings
+    except ImportError:
+        return QSettings(
+            QSettings.Format.IniFormat, QSettings.Scope.UserScope, SETTINGS_ORG, SETTINGS_APP
+        )
+    return app_settings()
+
+
+def profile_store(settings: QSettings) -> Any:
+    """The connection dialog's recent/profile store on ``settings``, or None."""
+    try:
+        from inspector.ui.connection import ProfileStore
+    except ImportError:
+        return None
+    return ProfileStore(settings)
+
+
+class OpeningMixin:
+    """MainWindow's store opening (uses its runner, panels and settings)."""
+
+    # -- opening ------------------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        """Ctrl+O: the connection dialog (or a file picker when it is unavailable)."""
+        try:
+            from inspector.ui.connection import ConnectionDialog
+        except ImportError:
+            ConnectionDialog = None  # type: ignore[assignment]  # noqa: N806
+        if ConnectionDialog is not None:
+            spec = ConnectionDialog.get_connection(self, profile_store(self.settings))
+            if spec is not None:
+                req = OpenRequest.from_spec(spec)
+                req.from_dialog = True
+                self.open_store(req)
+            return
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open an event store",
+            "",
+            "SQLite stores (*.db *.sqlite *.sqlite3);;All files (*)",
+        )
+        if path:
+            self.open_store(OpenRequest(path))
+
+    def recent_requests(self) -> list[OpenRequest]:
+        """Recent connections, newest first (secrets from the keyring when it has them)."""
+        store = profile_store(self.settings)
+        if store is not None:
+            out = []
+            for spec in store.recent():
+                try:
+                    full = store.with_secrets(spec)
+                except Exception:  # noqa: BLE001 - no keyring: open without, it will ask
+                    full = spec
+                out.append(OpenRequest.from_spec(full))
+            return out
+        recent = self.settings.value("recent/locations", []) or []
+        return [OpenRequest(loc) for loc in ([recent] if isinstance(recent, str) else recent)]
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        reqs = self.recent_requests()[:10]
+        for req in reqs:
+            self.recent_menu.addAction(req.title(), lambda req=req: self.open_store(req))
+        if not reqs:
+            self.recent_menu.addAction("(none yet)").setEnabled(False)
+
+    def _remember(self, req: OpenRequest) -> None:
+        """Put ``req`` first in the recent list (never with a password or cipher key)."""
+        if req.from_dialog:
+            return
+        store = profile_store(self.settings)
+        spec = req.to_spec()
+        if store is not None and spec is not None:
+            store.add_recent(spec, remember_secrets=True)  # the spec carries no secrets
+            return
+        recent = self.settings.value("recent/locations", []) or []
+        if isinstance(recent, str):
+            recent = [recent]
+        recent = [req.location, *[r for r in recent if r != req.location]][:10]
+        self.settings.setValue("recent/locations", recent)
+
+    def open_store(
+        self, req: OpenRequest, stream: str | None = None, version: int | None = None
+    ) -> None:
+        """Open ``req`` in the background; the current store stays until the new one is ready."""
+        self.loading_label.setText(f"Opening {req.location}…")
+
+        def work(ticket: Ticket) -> Any:
+            s = open_session(req)
+            if ticket.cancelled():
+                s.close()
+            return s
+
+        def done(session: Session) -> None:
+            self._set_session(session)
+            if stream:
+                self.open_stream(stream, version)
+
+        def failed(message: str) -> None:
+            self.show_error(f"Could not open {req.location}: {message}")
+            self.loading_label.setText("Ready" if self.session else "")
+
+        self.runner.submit("open", work, done, failed, label="store")
+
+    def _set_session(self, session: Session) -> None:
+        old = self.session
+        self.runner.cancel_all()
+        self.session = session
+        self._state_cache.clear()
+        self._changes_cache.clear()
+        if old is not None:
+            old.close()
+        req = session.request
+        self._after_first_page = True  # recents, counts, plot library: once streams are shown
+        self._remembered = False
+        self.banner.dismiss()
+        colour = req.env_colour
+        app_part = f" · app {session.store.name}" if len(session.db.apps) > 1 else ""
+        title = self.conn_label.fontMetrics().elidedText(
+            req.title(), Qt.TextElideMode.ElideMiddle, 520
+        )
+        self.conn_label.setText(f"<b>{title}</b> · {session.db.layout}{app_part}")
+        self.conn_label.setToolTip(session.store.location)
+        self.conn_label.setStyleSheet(
+            f"QLabel#connLabel {{ border-left: 6px solid {colour}; padding-left: 6px; }}"
+            if colour
+            else ""
+        )
+        self.ro_badge.show()
+        self.conn_status.setText(f"READ-ONLY · {session.db.layout}")
+        self.setWindowTitle(f"{req.title()} — Event History Inspector")
+        self.mode_label.setText("")
+        if session.replay_error:
+            self.show_info(f"State replay is unavailable: {session.replay_error}")
+        self._clear_stream()
+        self.streams_panel.set_session(session)
+        self.log_panel.set_session(session)
+        self.find_panel.set_stream(None)
+        for panel in self.extra_panels.values():
+            fn = getattr(panel, "set_session", None)
+            if fn is not None:
+                try:
+                    fn(session)
+                except Exception as exc:  # noqa: BLE001
+                    self.show_error(f"panel: {exc}")
+        self.sessionOpened.emit()
+
+    def _streams_page_loaded(self, _rows: int) -> None:
+        """Work that can wait until the first streams page is on screen (it paints first)."""
+        if not self._after_first_page or self.session is None:
+            return
+        self._after_first_page = False
+        QTimer.singleShot(0, self._after_first_paint)
+
+    def _after_first_paint(self) -> None:
+        session = self.session
+        if session is None:
+            return
+        self._load_totals()
+        # Import what later views need in the background (numpy/pyqtgraph for the timeline,
+        # the connection profiles for the recent list), then record the recent connection.
+        req = session.request
+
+        def work(ticket: Ticket) -> None:
+            import numpy  # noqa: F401
+            import pyqtgraph  # noqa: F401
+
+            try:
+                import inspector.ui.connection  # noqa: F401
+            except ImportError:
+                pass
+
+        def done(_r: Any) -> None:
+            if self.session is session:
+                self._remember(req)
+                self._remembered = True
+
+        self._remembered = False
+        self.runner.submit("preload", work, done, lambda _m: done(None), label="")
+
+    _remembered = True
+
+    def _load_totals(self) -> None:
+        session = self.session
+        assert session is not None
+
+        def work(ticket: Ticket) -> dict[str, Any]:
+            streams = session.store.count_streams()
+            events = session.store.count_events()
+            return {
+                "streams": streams.value,
+                "streams_exact": streams.exact,
+                "events": events.value,
+                "max_position": session.store.max_position(),
+            }
+
+        self.runner.submit(
+            "totals", work, self.streams_panel.set_totals, lambda m: None, label="counts"
+        )
+
+    def _clear_stream(self) -> None:
+        self.stream = None
+        self.version = None
+        self.state_result = None
+        self.event_changes = []
+        self.diff = None
+        self.events_panel.model.clear()
+        self.events_panel.clear()
+        self.detail.clear()
+        self.state_panel.clear()
+        self.diff_panel.clear()
+        self.blame_panel.clear()
+        self.timeline.clear()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dropped_path(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        path = self._dropped_path(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_store(OpenRequest(path))
+
+    @staticmethod
+    def _dropped_path(event: Any) -> str | None:
+        md = event.mimeData()
+        if md is None or not md.hasUrls():
+            return None
+        for url in md.urls():
+            if url.isLocalFile():
+                p = url.toLocalFile()
+                if os.path.isfile(p):
+                    return p
+        return None

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-
 from eventsourcing.application import Application
 from eventsourcing.cipher import AESCipher
 
@@ -51,8 +50,12 @@ def pg_admin_url(dbname: str = "postgres") -> str:
 
 def pg_connect(dbname: str = "postgres", autocommit: bool = True) -> psycopg.Connection:
     return psycopg.connect(
-        host=PG_HOST, port=PG_PORT, user=PG_USER, password=PG_PASSWORD or None,
-        dbname=dbname, autocommit=autocommit,
+        host=PG_HOST,
+        port=PG_PORT,
+        user=PG_USER,
+        password=PG_PASSWORD or None,
+        dbname=dbname,
+        autocommit=autocommit,
     )
 
 
@@ -84,7 +87,7 @@ class PgServer:
             c.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
 
     def select_only_role(self, schema: str) -> tuple[str, str]:
-        """A login role that may only SELECT in ``schema`` (and use it). Returns (user, password)."""
+        """A login role that may only SELECT in ``schema``. Returns (user, password)."""
         user = f"ro_{uuid.uuid4().hex[:8]}"
         password = uuid.uuid4().hex
         with self.connect() as c:
@@ -92,7 +95,7 @@ class PgServer:
             c.execute(f'GRANT CONNECT ON DATABASE "{self.dbname}" TO "{user}"')
             c.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{user}"')
             c.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "{schema}" TO "{user}"')
-            c.execute(f'REVOKE CREATE ON SCHEMA public FROM PUBLIC')
+            c.execute('REVOKE CREATE ON SCHEMA public FROM PUBLIC')
         return user, password
 
 
@@ -109,7 +112,7 @@ class StoreHandle:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def app(self, app_class: type[Application] = Application, **env: str) -> Application:
-        """An application of ``app_class`` on this store (the library's own view, e.g. the oracle)."""
+        """An application of ``app_class`` on this store (the library's view: the oracle)."""
         e = dict(self.env)
         e.update(env)
         e.setdefault("IS_SNAPSHOTTING_ENABLED", "y")

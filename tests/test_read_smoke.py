@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 from cli_runner import run_cli
-from storefactory import inspector_args, store_env
-
 from eventsourcing.tests.application import BankAccounts
+from storefactory import inspector_args, store_env
 
 KINDS = ["sqlite", "sa_sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
          pytest.param("sa_postgres", marks=pytest.mark.postgres)]

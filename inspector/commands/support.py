@@ -31,7 +31,14 @@ def resolve_spec(args: argparse.Namespace) -> StoreSpec:
         spec = spec_from_env(app=args.app)
         if args.schema:
             spec.schema = args.schema
-    spec.cipher_key = args.cipher_key or cipher_key_from_env() or spec.cipher_key
+    # --cipher-key, then EVENT_INSPECTOR_CIPHER_KEY, then the library's <APP>_CIPHER_KEY /
+    # CIPHER_KEY lookup (already in the env-derived spec), then a plain CIPHER_KEY.
+    spec.cipher_key = (
+        args.cipher_key
+        or os.environ.get("EVENT_INSPECTOR_CIPHER_KEY")
+        or spec.cipher_key
+        or cipher_key_from_env()
+    )
     spec.app = args.app or spec.app
     return spec
 

@@ -63,7 +63,9 @@ def normalise(value: Any, _depth: int = 0) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: normalise(getattr(value, f.name, None), d) for f in dataclasses.fields(value)}
+        return {
+            f.name: normalise(getattr(value, f.name, None), d) for f in dataclasses.fields(value)
+        }
     if hasattr(value, "__dict__"):
         return {k: normalise(v, d) for k, v in vars(value).items() if k != "_pending_events"}
     if hasattr(value, "__slots__"):

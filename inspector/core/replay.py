@@ -473,7 +473,7 @@ class Replayer:
         p = store.placeholder
         q = getattr(store, "query_events", store.query)
         base = (
-            f"SELECT {store.pos}, originator_version, topic, state FROM {store.events}"
+            f"SELECT {store.pos}, originator_version, topic, {store.state_expr} FROM {store.events}"
             f" WHERE originator_id IN ({', '.join([p] * len(values))})"
         )
         while True:

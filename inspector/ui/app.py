@@ -6,7 +6,6 @@ import os
 import sys
 import time
 import traceback
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEventLoop, Qt, QTimer
@@ -53,21 +52,13 @@ def apply_palette(app: QApplication, scheme: Any = None) -> str:
 
 
 def app_icon() -> QIcon:
-    """The application icon from the package resources, when present."""
-    root = Path(__file__).resolve().parent.parent / "resources"
-    for name in (
-        "icons/event-inspector.svg",
-        "event-inspector.svg",
-        "icons/icon.svg",
-        "icons/event-inspector.png",
-    ):
-        p = root / name
-        if p.exists():
-            return QIcon(str(p))
-    top = Path(__file__).resolve().parents[2] / "resources"
-    for p in sorted(top.glob("**/*.svg")) if top.exists() else []:
-        return QIcon(str(p))
-    return QIcon()
+    """The application icon from the package resources (an empty icon if it is missing)."""
+    try:
+        from inspector.resources import icon_path
+
+        return QIcon(icon_path())
+    except (ImportError, FileNotFoundError):
+        return QIcon()
 
 
 def check_display() -> None:

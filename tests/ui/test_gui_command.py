@@ -63,3 +63,11 @@ def test_screenshot_bad_arguments(bank: BankStore, tmp_path: Path) -> None:
     assert r.code == 1 and "--size" in r.err
     r = run_cli("gui", "--screenshot", str(tmp_path / "x.png"))
     assert r.code == 1 and "needs a STORE" in r.err
+
+
+def test_application_icon_loads(qtbot: Any) -> None:
+    from inspector.ui.app import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    assert not icon.pixmap(64, 64).isNull()

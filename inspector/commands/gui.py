@@ -36,20 +36,6 @@ def request_from_args(args: argparse.Namespace) -> Any:
 
     paths = list(getattr(args, "path", None) or [])
     app_class = getattr(args, "app_class", None)
-    if getattr(args, "demo", False):
-        from inspector.demo import ensure_demo_store
-
-        def say(message: str, fraction: float) -> None:
-            print(f"event-inspector: demo store: {message} ({fraction:.0%})", file=sys.stderr)
-
-        demo = ensure_demo_store(progress=say)
-        return OpenRequest(
-            location=str(demo.location),
-            paths=[str(p) for p in getattr(demo, "paths", [])],
-            app_class=getattr(demo, "app_class", None),
-            mode=args.mode,
-            profile_name="Demo store",
-        )
     if not args.store:
         try:
             spec = resolve_spec(args)
@@ -90,10 +76,21 @@ def cmd_gui(args: argparse.Namespace) -> int:
         if args.screenshot:
             raise
         req, startup_error = None, str(exc)
-    if args.screenshot and req is None:
+    if args.demo:
+        req, startup_error = None, None
+    elif args.screenshot and req is None:
         raise InspectorError("--screenshot needs a STORE (or the eventsourcing environment)")
     from inspector.ui.app import run
 
-    code = run(req, args.stream, args.at_version, args.screenshot, size, startup_error)
+    code = run(
+        req,
+        args.stream,
+        args.at_version,
+        args.screenshot,
+        size,
+        startup_error,
+        demo=args.demo,
+        mode=args.mode,
+    )
     sys.stdout.flush()
     return code

@@ -159,6 +159,8 @@ def run(
     screenshot: str | None = None,
     size: tuple[int, int] | None = None,
     startup_error: str | None = None,
+    demo: bool = False,
+    mode: str = "auto",
 ) -> int:
     if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -171,7 +173,9 @@ def run(
     win.show()
     if startup_error:
         win.show_error(startup_error)
-    if req is not None:
+    if demo:
+        QTimer.singleShot(0, lambda: win.open_demo(stream, version, mode))
+    elif req is not None:
         QTimer.singleShot(0, lambda: win.open_store(req, stream, version))
     if screenshot:
         render(win, screenshot, stream)

@@ -156,6 +156,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             lambda ev: self.open_stream(ev["stream"], ev["version"])
         )
         self.events_panel.versionSelected.connect(self.set_version)
+        self.events_panel.diffEndPicked.connect(self._diff_end_picked)
         self.events_panel.model.pageLoaded.connect(self._events_page_loaded)
         self.events_panel.model.loadFailed.connect(self.show_error)
         self.timeline.versionRequested.connect(self.set_version)
@@ -275,6 +276,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.act_open.triggered.connect(self.open_dialog)
         file_menu.addAction(self.act_open)
         self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.addAction("Open the &demo store", self.open_demo)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         exp = file_menu.addMenu("&Export")
         self.act_export_events = exp.addAction(
@@ -317,6 +319,10 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         view.addAction("Reset layout", self.reset_layout)
         help_menu = mb.addMenu("&Help")
         help_menu.addAction("&About Event History Inspector", self.show_about)
+
+    def _diff_end_picked(self, end: str, version: int) -> None:
+        self.right_tabs.setCurrentWidget(self.diff_panel)
+        self.diff_panel.pick_end(end, version)
 
     # -- layout persistence -------------------------------------------------------------------
     def restore_layout(self) -> None:

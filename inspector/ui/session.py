@@ -72,6 +72,17 @@ class OpenRequest:
         return f"{name} [{self.app}]" if self.app else name
 
 
+def demo_request(demo: Any, mode: str = "auto") -> OpenRequest:
+    """The request that opens the demo store (``inspector.demo.ensure_demo_store()``'s result)."""
+    return OpenRequest(
+        location=str(demo.location),
+        paths=[str(p) for p in getattr(demo, "paths", None) or []],
+        app_class=getattr(demo, "app_class", None),
+        mode=mode,
+        profile_name="Demo store",
+    )
+
+
 @dataclass
 class Session:
     request: OpenRequest

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
-from inspector.ui.session import OpenRequest, Session, open_session
+from inspector.ui.session import OpenRequest, Session, demo_request, open_session
 from inspector.ui.workers import Ticket
 
 SETTINGS_ORG = "event-inspector"
@@ -99,6 +99,33 @@ class OpeningMixin:
             recent = [recent]
         recent = [req.location, *[r for r in recent if r != req.location]][:10]
         self.settings.setValue("recent/locations", recent)
+
+    def open_demo(
+        self, stream: str | None = None, version: int | None = None, mode: str = "auto"
+    ) -> None:
+        """Open the demo store, creating it first (in the background, with progress) if needed."""
+        self.loading_label.setText("Preparing the demo store…")
+
+        def work(ticket: Ticket) -> OpenRequest:
+            from inspector.demo import ensure_demo_store
+
+            demo = ensure_demo_store(progress=lambda msg, frac: ticket.progress((msg, frac)))
+            return demo_request(demo, mode)
+
+        def progress(p: tuple[str, float]) -> None:
+            msg, frac = p
+            self.busy_bar.setRange(0, 100)
+            self.busy_bar.setValue(int(frac * 100))
+            self.loading_label.setText(f"Creating the demo store (first use): {msg}…")
+
+        self.runner.submit(
+            "open",
+            work,
+            lambda req: self.open_store(req, stream, version),
+            lambda m: self.show_error(f"Could not prepare the demo store: {m}"),
+            progress,
+            label="demo store",
+        )
 
     def open_store(
         self, req: OpenRequest, stream: str | None = None, version: int | None = None

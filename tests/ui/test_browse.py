@@ -185,6 +185,18 @@ def test_diff_of_two_picked_versions(qtbot: Any, win: Any, bank: BankStore) -> N
     new = library_state(bank, bank.long_id, 95)["balance"]
     change = next(c for c in dp.model.rows if c["path"] == ["balance"])
     assert (change["old"], change["new"]) == (old, new)
+    # picking both ends from the events list (right-click menu) runs the same comparison
+    ev = win.events_panel
+    next(
+        a for a in ev.context_actions(ev.model.row_of_version(95)) if a.objectName() == "diff-from"
+    ).trigger()
+    next(
+        a for a in ev.context_actions(ev.model.row_of_version(10)) if a.objectName() == "diff-to"
+    ).trigger()
+    qtbot.waitUntil(lambda: win.diff is not None and win.diff.get("from") == 95, timeout=10000)
+    reverse = win.diff_panel.model.rows
+    assert {tuple(c["path"]) for c in reverse} == {tuple(c["path"]) for c in expected["changes"]}
+    assert next(c for c in reverse if c["path"] == ["balance"])["new"] == old
 
 
 def test_blame_from_state_context_menu(qtbot: Any, win: Any, bank: BankStore) -> None:

@@ -198,3 +198,32 @@ def test_cancel_button_stops_what_is_loading(qtbot: Any, win: Any, bank: BankSto
     qtbot.waitUntil(lambda: seen == [True], timeout=5000)
     qtbot.waitUntil(lambda: not win.cancel_btn.isVisible())
     release.set()
+
+
+def test_demo_store_opens_with_progress(
+    qtbot: Any, win: Any, bank: BankStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import inspector.demo as demo_pkg
+    from inspector.demo import DemoStore
+
+    steps: list[str] = []
+
+    def fake_ensure(force: bool = False, *, progress: Any = None, **kw: Any) -> Any:
+        for i, what in enumerate(("writing events", "snapshots")):
+            progress(what, i / 2)
+        return DemoStore(bank.location, [str(Path(__file__).parent)], None, True, {})
+
+    monkeypatch.setattr(demo_pkg, "ensure_demo_store", fake_ensure)
+    real_set_text = win.loading_label.setText
+
+    def record(text: str) -> None:
+        steps.append(text)
+        real_set_text(text)
+
+    monkeypatch.setattr(win.loading_label, "setText", record)
+    win.open_demo(bank.long_id, 12)
+    qtbot.waitUntil(lambda: win.stream is not None and win.stream["id"] == bank.long_id)
+    wait_state(qtbot, win, 12)
+    assert any("Creating the demo store" in s for s in steps)
+    assert win.session.request.profile_name == "Demo store"
+    assert win.state_result.mode == "domain"

@@ -84,6 +84,13 @@ class DiffPanel(QWidget):
     def event_mode(self) -> bool:
         return self.this_event.isChecked()
 
+    def pick_end(self, end: str, version: int) -> None:
+        """Set one end of the comparison; picking the "to" end runs it."""
+        self.between.setChecked(True)
+        (self.from_box if end == "from" else self.to_box).setValue(version)
+        if end == "to":
+            self._compare()
+
     def pick(self, a: int, b: int) -> None:
         """Compare two versions (as if typed and Compare clicked)."""
         self.between.setChecked(True)

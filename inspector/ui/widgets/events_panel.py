@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -35,6 +37,7 @@ class EventsTable(QTableView):
 
 class EventsPanel(QWidget):
     versionSelected = Signal(int)
+    diffEndPicked = Signal(str, int)  # "from" or "to", version (right-click menu)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +68,30 @@ class EventsPanel(QWidget):
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addWidget(self.stack)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
+
+    def context_actions(self, row: int) -> list[QAction]:
+        """Right-click on an event: use it as one end of the Diff tab's comparison."""
+        if not 0 <= row < self.model.rowCount():
+            return []
+        v = self.model.version_of_row(row)
+        out = []
+        for end, text in (("from", f"Diff from version {v}…"), ("to", f"Diff to version {v}")):
+            a = QAction(text, self)
+            a.setObjectName(f"diff-{end}")
+            a.triggered.connect(lambda _c=False, end=end, v=v: self.diffEndPicked.emit(end, v))
+            out.append(a)
+        return out
+
+    def _menu(self, pos: QPoint) -> None:
+        idx = self.view.indexAt(pos)
+        acts = self.context_actions(idx.row() if idx.isValid() else -1)
+        if acts:
+            menu = QMenu(self)
+            for a in acts:
+                menu.addAction(a)
+            menu.exec(self.view.viewport().mapToGlobal(pos))
 
     def show_stream(self, stream: str, type_topic: str | None, first: int, last: int) -> None:
         kind = short_topic(type_topic) or "unknown type"

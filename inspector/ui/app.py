@@ -83,6 +83,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     existing = QApplication.instance()
     if existing is not None:
         return existing  # type: ignore[return-value]
+    # Every Qt -> Python call (each cell an item view paints, each event handler) takes the GIL
+    # back from the worker threads; with the default 5 ms switch interval a busy replay makes
+    # each of those wait up to 5 ms and a repaint stalls for 100-300 ms. 1 ms keeps the window
+    # fluid at a small cost in worker throughput (measured in tests/bench/bench_gui.py).
+    sys.setswitchinterval(0.001)
     app = QApplication(argv if argv is not None else [sys.argv[0]])
     app.setOrganizationName(SETTINGS_ORG)
     app.setApplicationName(SETTINGS_APP)

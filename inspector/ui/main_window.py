@@ -380,8 +380,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
-        if self.session is not None and (self._after_first_page or not self._remembered):
-            self._remember(self.session.request)
+        self.remember_current()
         self.live_timer.stop()
         self.timeline.set_playing(False)
         self.runner.cancel_all()

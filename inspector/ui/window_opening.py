@@ -47,6 +47,7 @@ class OpeningMixin:
         except ImportError:
             ConnectionDialog = None  # type: ignore[assignment]  # noqa: N806
         if ConnectionDialog is not None:
+            self.remember_current()
             spec = ConnectionDialog.get_connection(self, profile_store(self.settings))
             if spec is not None:
                 req = OpenRequest.from_spec(spec)
@@ -78,6 +79,7 @@ class OpeningMixin:
         return [OpenRequest(loc) for loc in ([recent] if isinstance(recent, str) else recent)]
 
     def _fill_recent(self) -> None:
+        self.remember_current()
         self.recent_menu.clear()
         reqs = self.recent_requests()[:10]
         for req in reqs:
@@ -151,6 +153,7 @@ class OpeningMixin:
         self.runner.submit("open", work, done, failed, label="store")
 
     def _set_session(self, session: Session) -> None:
+        self.remember_current()
         old = self.session
         self.runner.cancel_all()
         self.session = session
@@ -159,7 +162,7 @@ class OpeningMixin:
         if old is not None:
             old.close()
         req = session.request
-        self._after_first_page = True  # recents, counts, plot library: once streams are shown
+        self._after_first_page = True  # the counts: once the first streams are shown
         self._remembered = False
         self.banner.dismiss()
         colour = req.env_colour
@@ -201,30 +204,19 @@ class OpeningMixin:
         QTimer.singleShot(0, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        self._load_totals()
-        # Import what later views need in the background (numpy/pyqtgraph for the timeline,
-        # the connection profiles for the recent list), then record the recent connection.
-        req = session.request
+        if self.session is not None:
+            self._load_totals()
 
-        def work(ticket: Ticket) -> None:
-            import numpy  # noqa: F401
-            import pyqtgraph  # noqa: F401
+    def remember_current(self) -> None:
+        """Record the open store in the recent list, once per session.
 
-            try:
-                import inspector.ui.connection  # noqa: F401
-            except ImportError:
-                pass
-
-        def done(_r: Any) -> None:
-            if self.session is session:
-                self._remember(req)
-                self._remembered = True
-
-        self._remembered = False
-        self.runner.submit("preload", work, done, lambda _m: done(None), label="")
+        Done lazily (when the recent list or the connection dialog is about to show, when
+        another store opens, when the window closes): the profile store imports SQLAlchemy and
+        the keyring, which would otherwise cost the first seconds of a session.
+        """
+        if self.session is not None and not self._remembered:
+            self._remembered = True
+            self._remember(self.session.request)
 
     _remembered = True
 

@@ -223,7 +223,6 @@ class VersionsMixin:
 
         def work(ticket: Ticket) -> Any:
             import numpy as np
-            import pyqtgraph  # noqa: F401 - imported here, so the UI thread never waits for it
 
             from inspector.ui.format import epoch
 

@@ -1,8 +1,8 @@
 """Timeline: a slider over versions (play/pause/step/jump, speed) and a plot of event times.
 
-The pyqtgraph plot is created on first use (``ensure_plot``) so that importing numpy and
-pyqtgraph does not delay the first window. The plot shows version against event time; click
-anywhere to jump to the nearest event, drag to pan, wheel to zoom; snapshot versions are marked.
+The pyqtgraph plot shows version against event time; click anywhere to jump to the nearest
+event, drag to pan, wheel to zoom; snapshot versions are marked; a sentence replaces it while
+there is nothing to plot.
 """
 
 from __future__ import annotations
@@ -110,6 +110,11 @@ class Timeline(QWidget):
         self.jump.valueChanged.connect(self._jumped)
         self.speed.currentIndexChanged.connect(self._speed_changed)
         self.set_enabled(False)
+        # Build the plot now, on the UI thread, while nothing else runs: importing pyqtgraph
+        # loads Qt extension modules (QtOpenGL, QtSvg...) whose initialisation holds the GIL
+        # for ~0.1-0.2 s; done later from a worker thread it would stall the window instead.
+        self.ensure_plot()
+        self.show_placeholder("Select a stream: its events are plotted here by time.")
 
     # -- state --------------------------------------------------------------------------------
     def set_enabled(self, on: bool) -> None:

@@ -260,6 +260,10 @@ class Catalog:
         if m is not None:
             return m.group(1).decode("ascii", "replace"), text
         d = self.codec.decode(state)
+        if d.error is not None:
+            # e.g. one in 256 AES blobs starts with '{' and is not JSON at all
+            self._undecoded += 1
+            return None, None
         ts = d.data.get("timestamp") if isinstance(d.data, dict) else None
         return (ts if isinstance(ts, str) else None), text
 

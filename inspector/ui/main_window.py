@@ -203,6 +203,17 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             panel.writeModeChanged.connect(self._write_mode_changed)
         if hasattr(panel, "message"):
             panel.message.connect(lambda m: self.statusBar().showMessage(str(m), 8000))
+        if hasattr(panel, "snapshotsChanged"):
+            panel.snapshotsChanged.connect(self._snapshots_changed)
+
+    def _snapshots_changed(self, versions: list[int]) -> None:
+        """The snapshots panel listed, took or deleted snapshots: redraw the timeline markers."""
+        if self.stream is None:
+            return
+        self.stream["snapshots"] = list(versions)
+        times = getattr(self.timeline, "times", None)
+        if times is not None and len(times):
+            self.timeline.set_times(times, list(versions))
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Connection")

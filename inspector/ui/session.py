@@ -7,69 +7,40 @@ Plain Python (no Qt): :func:`open_session` runs in a worker thread and either re
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 from inspector.core.codec import Codec, cipher_key_from_env
 from inspector.core.errors import InspectorError
 from inspector.stores.base import Database, SqlStore
+from inspector.ui.connection.spec import ConnectionSpec
 
 
 @dataclass
-class OpenRequest:
+class OpenRequest(ConnectionSpec):
     """What the user asked to open (from the command line, a dialog, a drop or a recent entry)."""
 
-    location: str
-    schema: str | None = None
-    app: str | None = None
-    cipher_key: str | None = None
-    password: str | None = None
-    paths: list[str] = field(default_factory=list)
-    app_class: str | None = None
-    mode: str = "auto"
-    profile_name: str | None = None
-    env_colour: str | None = None  # "#rrggbb"
-    production: bool = False
     from_dialog: bool = False  # the connection dialog already recorded it as recent
 
     @classmethod
     def from_spec(cls, spec: Any, mode: str = "auto") -> OpenRequest:
         """From a ``ConnectionSpec`` of the connection dialog (duck-typed)."""
-        return cls(
-            location=spec.location,
-            schema=getattr(spec, "schema", None) or None,
-            app=getattr(spec, "app", None) or None,
-            cipher_key=getattr(spec, "cipher_key", None) or None,
-            password=getattr(spec, "password", None) or None,
-            paths=list(getattr(spec, "paths", None) or []),
-            app_class=getattr(spec, "app_class", None) or None,
-            mode=getattr(spec, "mode", None) or mode,
-            profile_name=getattr(spec, "profile_name", None) or None,
-            env_colour=getattr(spec, "env_colour", None) or None,
-            production=bool(getattr(spec, "production", False)),
-        )
+        values = {f.name: getattr(spec, f.name, None) for f in fields(ConnectionSpec)}
+        for name, value in values.items():
+            if isinstance(value, str) and not value:
+                values[name] = None
+        values["location"] = spec.location
+        values["paths"] = list(values["paths"] or [])
+        values["mode"] = values["mode"] or mode
+        values["production"] = bool(values["production"])
+        return cls(**values)
 
-    def to_spec(self) -> Any:
-        """A ``ConnectionSpec`` without secrets (for the recent list), or None if unavailable."""
-        try:
-            from inspector.ui.connection import ConnectionSpec
-        except ImportError:
-            return None
+    def to_spec(self) -> ConnectionSpec:
+        """The ``ConnectionSpec`` without secrets (for the recent list)."""
         return ConnectionSpec(
-            location=self.location,
-            schema=self.schema,
-            app=self.app,
-            paths=list(self.paths),
-            app_class=self.app_class,
-            profile_name=self.profile_name,
-            env_colour=self.env_colour,
-            production=self.production,
-            mode=self.mode,
-        )
+            **{f.name: getattr(self, f.name) for f in fields(ConnectionSpec)}
+        ).without_secrets()
 
-    def title(self) -> str:
-        name = self.profile_name or self.location
-        return f"{name} [{self.app}]" if self.app else name
 
 
 def demo_request(demo: Any, mode: str = "auto") -> OpenRequest:

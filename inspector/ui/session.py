@@ -42,7 +42,6 @@ class OpenRequest(ConnectionSpec):
         ).without_secrets()
 
 
-
 def demo_request(demo: Any, mode: str = "auto") -> OpenRequest:
     """The request that opens the demo store (``inspector.demo.ensure_demo_store()``'s result)."""
     return OpenRequest(

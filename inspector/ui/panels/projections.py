@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.panels.base import OpsPanel
 from inspector.ui.widgets.common import compact_table, mono_font
+from inspector.ui.widgets.days_chart import make_days_plot, plot_days
 from inspector.ui.workers import TaskRunner, Ticket
 
 COLUMNS = ("name", "table", "upstream", "position", "head", "lag")
@@ -110,19 +111,7 @@ class ProjectionsPanel(OpsPanel):
         self._update_buttons()
 
     def _make_plot(self) -> Any:
-        try:
-            import pyqtgraph as pg
-        except Exception:  # noqa: BLE001 - the chart is optional
-            return None
-        w = pg.PlotWidget()
-        w.setBackground(None)
-        w.setLabel("left", "events")
-        w.setLabel("bottom", "day")
-        w.addLegend(offset=(5, 5))
-        w.getAxis("bottom").enableAutoSIPrefix(False)
-        w.getAxis("left").enableAutoSIPrefix(False)
-        w.setMinimumHeight(120)
-        return w
+        return make_days_plot()
 
     # -- context ------------------------------------------------------------------------------
     def context_changed(self) -> None:
@@ -388,24 +377,4 @@ class ProjectionsPanel(OpsPanel):
         self.refresh()
 
     def _plot_days(self, per_day: list[dict[str, Any]]) -> None:
-        if self.plot is None:
-            return
-        import pyqtgraph as pg
-
-        self.plot.clear()
-        days = sorted({d["day"] for d in per_day})
-        index = {d: i for i, d in enumerate(days)}
-        by_type: dict[str, list[tuple[int, int]]] = {}
-        for d in per_day:
-            by_type.setdefault(d["type"], []).append((index[d["day"]], d["events"]))
-        for n, (typ, pts) in enumerate(sorted(by_type.items())):
-            xs = [p[0] for p in pts]
-            ys = [p[1] for p in pts]
-            self.plot.plot(xs, ys, pen=pg.intColor(n, hues=max(3, len(by_type))),
-                           symbol="o", symbolSize=5, name=typ.split(":")[-1])
-        top = max((d["events"] for d in per_day), default=0)
-        self.plot.setYRange(0, top * 1.1 + 1, padding=0)
-        self.plot.setXRange(-0.5, max(0, len(days) - 1) + 0.5, padding=0)
-        ax = self.plot.getAxis("bottom")
-        step = max(1, len(days) // 8)
-        ax.setTicks([[(i, d[5:]) for i, d in enumerate(days) if i % step == 0]])
+        plot_days(self.plot, per_day)

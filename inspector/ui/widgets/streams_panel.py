@@ -79,9 +79,11 @@ class StreamsPanel(QWidget):
         self.model.modelReset.connect(self._update_count)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self._known_types: set[str] = set()
+        self.type_counts: dict[str, dict[str, Any]] = {}  # from the catalog, when ready
 
     def set_session(self, session: Any) -> None:
         self._known_types.clear()
+        self.type_counts = {}
         self.type_box.blockSignals(True)
         self.type_box.clear()
         self.type_box.addItem("", None)
@@ -92,6 +94,32 @@ class StreamsPanel(QWidget):
         else:
             self.stack.show_message("Loading streams…")
         self.model.set_session(session)
+
+    def set_type_counts(self, types: list[dict[str, Any]]) -> None:
+        """The store's aggregate types ``{"type", "streams", "events"}`` (from the catalog):
+        the type filter lists them all, with counts; the current filter is kept."""
+        box = self.type_box
+        text = box.currentText()
+        data = box.currentData() if box.itemText(box.currentIndex()) == text else None
+        self.type_counts = {t["type"]: t for t in types if t["type"] and t["type"] != "?"}
+        self._known_types |= set(self.type_counts)
+        box.blockSignals(True)
+        box.clear()
+        box.addItem("", None)
+        for t in sorted(self._known_types, key=lambda t: (short_topic(t).lower(), t)):
+            c = self.type_counts.get(t)
+            if c is None:
+                box.addItem(short_topic(t), t)
+                continue
+            box.addItem(f"{short_topic(t)} ({c['streams']:,})", t)
+            box.setItemData(box.count() - 1, f"{t}\n{c['streams']:,} streams, "
+                            f"{c['events']:,} events", Qt.ItemDataRole.ToolTipRole)
+        i = box.findData(data) if isinstance(data, str) else -1
+        if i >= 0:
+            box.setCurrentIndex(i)
+        else:
+            box.setEditText(text)
+        box.blockSignals(False)
 
     def set_totals(self, totals: dict[str, Any]) -> None:
         self.totals = totals

@@ -71,6 +71,18 @@ _UPSERT_DAY = (
 )
 
 
+_PATH_LOCKS: dict[str, threading.RLock] = {}
+_PATH_LOCKS_GUARD = threading.Lock()
+
+
+def _path_lock(path: Path) -> threading.RLock:
+    """One lock per catalog file in this process: concurrent updates (the window's background
+    update and the projections panel's) would otherwise both process the same events."""
+    key = os.path.realpath(path)
+    with _PATH_LOCKS_GUARD:
+        return _PATH_LOCKS.setdefault(key, threading.RLock())
+
+
 def catalog_path(store: SqlStore) -> Path:
     from inspector.core.writes import cache_dir
 
@@ -118,7 +130,7 @@ class Catalog:
         self.codec = codec
         self.path = Path(path) if path is not None else catalog_path(store)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
+        self._lock = _path_lock(self.path)  # shared: two instances on one file never interleave
         self._undecoded = 0
         self._batch_undecoded = 0
         self._conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False,

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.ui.catalog_feed import install_catalog
 from inspector.ui.session import Session
 from inspector.ui.widgets.blame_panel import BlamePanel
 from inspector.ui.widgets.common import MessageBanner, elastic
@@ -85,6 +86,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.live_timer.timeout.connect(self.poll_live)
         self.runner.busyChanged.connect(self._busy_changed)
         self.runner.errorRaised.connect(self.show_error)
+        self.catalog_feed = install_catalog(self)
 
     # -- construction -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -121,7 +123,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.main_split.setStretchFactor(0, 0)
         self.main_split.setStretchFactor(1, 1)
         self.main_split.setStretchFactor(2, 1)
-        self.main_split.setSizes([450, 470, 520])
+        self.main_split.setSizes([468, 470, 502])
 
         self.timeline = Timeline()
         self.vertical = QSplitter(Qt.Orientation.Vertical)
@@ -205,6 +207,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             panel.message.connect(lambda m: self.statusBar().showMessage(str(m), 8000))
         if hasattr(panel, "snapshotsChanged"):
             panel.snapshotsChanged.connect(self._snapshots_changed)
+        if hasattr(panel, "catalogUpdated"):  # rebuilt/updated there: republish it here
+            panel.catalogUpdated.connect(lambda _summary: self.catalog_feed.update())
 
     def _snapshots_changed(self, versions: list[int]) -> None:
         """The snapshots panel listed, took or deleted snapshots: redraw the timeline markers."""
@@ -237,8 +241,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             " padding: 1px 6px; font-weight: bold; }"
         )
         self.ro_badge.setToolTip("Connected read-only: nothing in the store can change")
-        self.ro_badge.hide()
-        tb.addWidget(self.ro_badge)
+        # A toolbar shows a widget through its action: hide/show the action, not the widget.
+        self.ro_badge_action = tb.addWidget(self.ro_badge)
+        self.ro_badge_action.setVisible(False)
         spacer = QWidget()
         spacer.setSizePolicy(
             spacer.sizePolicy().horizontalPolicy().Expanding,
@@ -385,7 +390,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
     def reset_layout(self) -> None:
         self.resize(*self.default_size())
-        self.main_split.setSizes([450, 470, 520])
+        self.main_split.setSizes([468, 470, 502])
         self.centre.setSizes([340, 300])
         self.vertical.setSizes([660, 190])
 

@@ -177,7 +177,7 @@ class OpeningMixin:
             if colour
             else ""
         )
-        self.ro_badge.show()
+        self.ro_badge_action.setVisible(True)
         self.conn_status.setText(f"READ-ONLY · {session.db.layout}")
         self.setWindowTitle(f"{req.title()} — Event History Inspector")
         self.mode_label.setText("")

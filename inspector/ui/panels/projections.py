@@ -91,9 +91,10 @@ class ProjectionsPanel(OpsPanel):
         top.addWidget(self.refresh_btn)
         top.addWidget(self.live_box)
         top.addStretch(1)
+        top.addWidget(self.catalog_btn)  # here, not in the row below: it fits a narrow tab
+        top.addWidget(self.write_btn)
         row = QHBoxLayout()
-        for w in (self.combo, self.dry_btn, self.rebuild_btn, self.cancel_btn, self.write_btn,
-                  self.catalog_btn):
+        for w in (self.combo, self.dry_btn, self.rebuild_btn, self.cancel_btn):
             row.addWidget(w)
         row.addStretch(1)
         split = QSplitter(Qt.Orientation.Vertical)

@@ -53,12 +53,14 @@ class SnapshotsPanel(OpsPanel):
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setFont(mono_font())
+        self.detail.setPlaceholderText("Select a snapshot to see its state and raw bytes.")
         self.refresh_btn = QPushButton("Refresh")
         self.verify_btn = QPushButton("Verify")
         self.verify_btn.setToolTip("Compare each snapshot with the state replayed from events")
         self.version_box = QSpinBox()
         self.version_box.setPrefix("v")
         self.version_box.setRange(0, 2**31 - 1)
+        self.version_box.setSpecialValueText("last version")  # 0: take at the last version
         self.take_btn = QPushButton("Take…")
         self.delete_btn = QPushButton("Delete…")
         self.write_btn = QPushButton("Enable write mode…")
@@ -247,7 +249,7 @@ class SnapshotsPanel(OpsPanel):
         def done(text: str) -> None:
             self.status.setText(text)
             if self.replayer is not None and self.stream is not None:
-                self.replayer.forget(self.stream)
+                self.replayer.refresh(self.stream)
             self.refresh()
 
         self.runner.submit("snapshots-write", run, done, self._failed, label=prepared.plan.action)

@@ -114,6 +114,7 @@ def test_aes_blobs_that_start_with_a_brace() -> None:
     # with a wrong key: the message says the key may be wrong
     wrong = Codec(new_key()).decode(blob)
     assert wrong.data is None and "wrong cipher key" in wrong.error
+    assert wrong.encrypted  # decryption failed and it is no plaintext: an encrypted blob
     # and a plain JSON event in a store read with a key still decodes (unencrypted store)
     assert Codec(key).decode(plain).data == EXPECTED
 
@@ -131,6 +132,7 @@ def test_aes_blob_that_sniffs_as_zlib_with_wrong_key() -> None:
     assert Codec(key).decode(blob).data == {"a": 1}
     wrong = Codec(new_key()).decode(blob)
     assert wrong.data is None and "wrong cipher key" in wrong.error
+    assert wrong.encrypted
 
 
 def test_nan_infinity_and_big_ints() -> None:

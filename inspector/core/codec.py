@@ -209,7 +209,8 @@ class Codec:
             except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
                 if self._key is None:
                     hint = " (if the store is encrypted, give --cipher-key)"
-                return None, f"corrupt {kind} data: {exc}{hint}", kind, encrypted
+                # with a key that failed to decrypt, a blob that is no plaintext is encrypted
+                return None, f"corrupt {kind} data: {exc}{hint}", kind, self._key is not None
         elif not _looks_like_json(blob) and self._key is None:
             return None, _no_key_message(), None, True
         return blob, None, kind, encrypted
@@ -231,7 +232,9 @@ class Codec:
                 data, error = _parse_slow(text, self._key is None and not encrypted and not kind)
                 if error is not None:
                     if not encrypted and self._key is not None:
+                        # decryption failed and it is no plaintext either: an encrypted blob
                         error += " (or a wrong cipher key: decryption failed)"
+                        encrypted = True
                     return Decoded(None, error, kind, encrypted, raw)
             if (
                 len(text) > 2 * MAX_JSON_DEPTH  # deeper needs at least two bytes a level

@@ -60,10 +60,28 @@ def _diff(old: Any, new: Any, path: Path, out: list[dict[str, Any]]) -> None:
         out.append({"path": path, "op": "change", "old": old, "new": new})
 
 
+_EXACT = frozenset({str, type(None)})  # == between these (and one numeric type) is _same
+
+
+def _exact_eq(old: list[Any], new: list[Any]) -> bool:
+    """Whether C-level ``==`` on these lists' elements means ``_same`` (no 1 == 1.0 == True)."""
+    types = set(map(type, old))
+    types.update(map(type, new))
+    return len(types - _EXACT) <= 1 and types <= _EXACT | {int, float, bool}
+
+
 def _diff_list(old: list[Any], new: list[Any], path: Path, out: list[dict[str, Any]]) -> None:
     # Fast paths: common prefix, then pure append / pure truncation.
     n = min(len(old), len(new))
-    i = 0
+    if n > 64 and _exact_eq(old, new):  # one C comparison instead of n Python ones
+        if old == new[: len(old)]:
+            i = len(old)
+        elif new == old[: len(new)]:
+            i = len(new)
+        else:
+            i = 0
+    else:
+        i = 0
     while i < n and _same(old[i], new[i]):
         i += 1
     if i == len(old):

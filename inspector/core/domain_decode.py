@@ -38,7 +38,7 @@ class DomainDecoder:
             isinstance(self.transcoder, JSONTranscoder)
             and type(self.transcoder).decode is JSONTranscoder.decode
         )
-        self._convertors: dict[type, Any] = {}
+        self._convertors: dict[tuple[type, type], Any] = {}
         self._classes: dict[str, tuple[type, int, Any]] = {}  # topic -> (class, version, id conv)
         self._fast_hook = self._fast_json and (
             type(self.transcoder)._decode_obj is JSONTranscoder._decode_obj  # noqa: SLF001
@@ -97,25 +97,36 @@ class DomainDecoder:
             raise self._fail(ev, "event state is not an object")
         return data
 
-    def _convertor(self, cls: type) -> Any:
-        conv = self._convertors.get(cls)
+    def _convertor(self, cls: type, id_type: type = str) -> Any:
+        """The library's id convertor for ``cls`` given ids of ``id_type`` (as its recorder
+        returns them: the stored value, a UUID from a UUID column)."""
+        key = (cls, id_type)
+        conv = self._convertors.get(key)
         if conv is None:
-            conv = self._find_id_convertor(cls, str)
-            self._convertors[cls] = conv
+            conv = self._find_id_convertor(cls, id_type)
+            self._convertors[key] = conv
         return conv
 
     # -- decoding -----------------------------------------------------------------------------
-    def decode_event(self, ev: Any) -> Any:
-        """A stored event (RawEvent) as the user's domain event object."""
-        return self.decode(ev, ev.topic, ev.stream, ev.version, ev.state)
+    def decode_event(self, ev: Any, original_id: Any = None) -> Any:
+        """A stored event (RawEvent) as the user's domain event object.
 
-    def decode(self, ev: Any, topic: str, stream: str, version: int, blob: bytes) -> Any:
+        ``original_id`` is the id as stored (see :meth:`Replayer.original_id`); the RawEvent's
+        display id is used when it is not given.
+        """
+        oid = ev.stream if original_id is None else original_id
+        return self.decode(ev, ev.topic, oid, ev.version, ev.state)
+
+    def decode(self, ev: Any, topic: str, stream: Any, version: int, blob: bytes) -> Any:
+        """``stream`` is the originator id as stored (str or UUID), as the recorder gives it."""
         info = self._classes.get(topic)
         if info is None:
             cls = self.resolve(ev, topic)
             info = (cls, getattr(cls, "class_version", 1), self._convertor(cls))
             self._classes[topic] = info
         cls, class_version, conv = info
+        if type(stream) is not str:
+            conv = self._convertor(cls, type(stream))
         if self._no_key and blob[:1] == b"{":
             text = blob
         else:
@@ -126,9 +137,7 @@ class DomainDecoder:
             from eventsourcing.persistence import StoredEvent
 
             try:
-                return self.mapper.to_domain_event(
-                    StoredEvent(self._convertor(cls)(stream), version, topic, text)
-                )
+                return self.mapper.to_domain_event(StoredEvent(stream, version, topic, text))
             except Exception as exc:  # noqa: BLE001
                 raise self._fail(ev, f"{type(exc).__name__}: {exc}") from None
         state = self.parse(ev, text)
@@ -175,9 +184,9 @@ class DomainDecoder:
             raise self._fail(ev, f"{type(exc).__name__}: {exc}") from None
         return agg, d.get("timestamp")
 
-    def snapshot_aggregate(self, snap: Any) -> Any:
+    def snapshot_aggregate(self, snap: Any, original_id: Any = None) -> Any:
         """The aggregate a stored snapshot holds (the library's ``Snapshot.mutate``)."""
-        event = self.decode_event(snap)
+        event = self.decode_event(snap, original_id)
         topic = event.__dict__.get("topic")
         if not isinstance(topic, str):
             raise self._fail(snap, "snapshot has no aggregate topic")

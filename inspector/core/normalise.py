@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 _MAX_DEPTH = 200
+_JSON_ATOMS = frozenset({str, int, bool, type(None)})  # exact types normalise returns as they are
 
 
 def _float(v: float) -> Any:
@@ -45,6 +46,8 @@ def normalise(value: Any, _depth: int = 0) -> Any:
     if isinstance(value, dict):
         return {str(k) if not isinstance(k, str) else k: normalise(v, d) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
+        if len(value) > 32 and set(map(type, value)) <= _JSON_ATOMS:
+            return list(value)  # already JSON: one C call instead of len(value) Python calls
         return [normalise(v, d) for v in value]
     if isinstance(value, (set, frozenset)):
         items = [normalise(v, d) for v in value]

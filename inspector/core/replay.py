@@ -19,10 +19,18 @@ below V. So the state is ``vars(app.repository.get(id, version=V))`` minus ``_pe
 * a stored snapshot at version v replaces the state by its ``state`` dict (minus
   ``class_version``) plus ``_id`` and ``_version``.
 
-**Scrubbing.** A :class:`Replayer` keeps, per stream, checkpoints of replayed state (pickled
-in memory: the inspector's own objects, never data from the store) every K events, K growing
-when the checkpoints of a stream exceed a memory budget; plus each version's timestamp. After
-the first replay, the state at any version costs one checkpoint load and at most K events.
+**Scrubbing.** A :class:`Replayer` keeps, per stream, checkpoints of replayed state every K
+events, plus each version's timestamp. A checkpoint is a copy made in memory (the inspector's own
+objects, never data from the store): plain-data states are copied container by container with
+their immutable leaves shared (:mod:`inspector.core.replay_copy`; cheap, and other threads run
+between containers); other states are pickled, or deep-copied once a pickle of the stream's
+state takes longer than ``_LONG_CALL`` (one pickle call holds the GIL throughout). K adapts:
+each checkpoint's cost is measured, and K grows so that checkpointing takes at most
+``_CK_SHARE`` of the replay time (K >= cost / (share x time per event)); K doubles when a
+stream's checkpoints exceed the memory budget. After the first replay, the state at any version
+costs one checkpoint load and at most K events: a jump costs at most about
+``(1 + 1/_CK_SHARE)`` times one checkpoint copy, or K = ``interval`` events for small states,
+whichever is more (and more only when the memory budget forced K up).
 
 **Failures are data.** A failing decode, an unresolvable topic (domain mode), a failing
 upcaster, an ``apply`` that raises, a version gap or an id mismatch stop the replay at that
@@ -33,9 +41,12 @@ before it remains available.
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime as dt
 import pickle
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +60,7 @@ from inspector.core.errors import InspectorError
 from inspector.core.generic import generic_step, unwrap_leaf
 from inspector.core.generic import snapshot_state as generic_snapshot_state
 from inspector.core.normalise import normalise
+from inspector.core.replay_copy import NOT_PLAIN, freeze, thaw
 from inspector.core.replay_types import (
     Cancelled,
     Progress,
@@ -88,6 +100,9 @@ DEFAULT_MEMORY_BUDGET = 64 * 1024 * 1024  # bytes of checkpoints per (stream, ch
 _SESSION_BUDGETS = 3  # a Replayer keeps at most ~3 budgets over all the streams it has seen
 _FETCH_BATCH = 5000
 _FAST = True
+_CK_SHARE = 0.5  # checkpoint time may be at most this fraction of the event-replay time
+_CK_MIN_COST = 0.0002  # checkpoints cheaper than this (s) never widen the spacing
+_LONG_CALL = 0.025  # a pickle this long (s) holds the GIL too long: deep-copy instead
 
 
 @dataclass
@@ -103,12 +118,19 @@ class _Chain:
     ck_versions: list[int] = field(default_factory=list)
     ck_bytes: int = 0
     interval: int = DEFAULT_INTERVAL
+    mem_interval: int = DEFAULT_INTERVAL  # the spacing the memory budget requires
+    save_cost: float = 0.0  # seconds per checkpoint (median of the last three)
+    recent_costs: list[float] = field(default_factory=list)
+    slow_pickle: bool = False  # pickling this stream's state takes too long: deep-copy
+    pickle_size: int = 4096  # bytes of the last pickle (the size a deep copy is counted as)
     # each version's event time (index = version - first_version): as decoded (datetime or ISO
     # text) until first needed, then POSIX seconds (see Replayer._seconds)
     times: list[Any] = field(default_factory=list)
-    topics: list[str] = field(default_factory=list)
     failure: ReplayFailure | None = None
     snapshots: dict[int, Any] | None = None  # version -> RawEvent
+    cursor: tuple[int, Any] | None = None  # the last state handed out for reading
+    prev: tuple[int, Any] | None = None  # a checkpoint-like copy of (last jump's version - 1)
+    snap_sig: Any = None  # the stored snapshots' signature when ``snapshots`` was read
 
 
 class Replayer:
@@ -136,6 +158,7 @@ class Replayer:
         self._chains: dict[tuple[str, str, bool], _Chain] = {}
         self._modes: dict[str, tuple[str, str | None]] = {}
         self._decoder: Any = None
+        self._ids: dict[str, Any] = {}
         self._no_key = not codec.has_key
 
     # -- mode ---------------------------------------------------------------------------------
@@ -162,9 +185,12 @@ class Replayer:
         return self._mode_and_reason(stream)[1]
 
     def _mode_and_reason(self, stream: str) -> tuple[str, str | None]:
+        if self.mode != "auto":
+            return self.mode, None
+        known = self._modes.get(stream)  # no lock: a UI thread asks while a replay runs
+        if known is not None:
+            return known
         with self._lock:
-            if self.mode != "auto":
-                return self.mode, None
             if stream in self._modes:
                 return self._modes[stream]
             if self.domain is None:
@@ -183,7 +209,9 @@ class Replayer:
         key = (stream, mode, use_snapshots)
         ch = self._chains.pop(key, None)
         if ch is None:
-            ch = _Chain(stream, mode, use_snapshots, interval=self.interval)
+            ch = _Chain(
+                stream, mode, use_snapshots, interval=self.interval, mem_interval=self.interval
+            )
             # A session visits many streams: keep the whole replayer within a few budgets by
             # forgetting the least recently used streams' checkpoints.
             while self._chains and sum(c.ck_bytes for c in self._chains.values()) > (
@@ -191,9 +219,70 @@ class Replayer:
             ):
                 del self._chains[next(iter(self._chains))]
         self._chains[key] = ch  # most recently used last
-        if use_snapshots and ch.snapshots is None:
-            ch.snapshots = {s.version: s for s in self.store.snapshots(stream)}
+        if use_snapshots:
+            sig = self._snapshot_signature(stream)
+            if ch.snapshots is None:
+                ch.snapshots = {s.version: s for s in self.store.snapshots(stream)}
+                ch.snap_sig = sig
+            elif sig is None or sig != ch.snap_sig:
+                self._reload_snapshots(ch)
+                ch.snap_sig = sig
         return ch
+
+    def _snapshot_signature(self, stream: str) -> Any:
+        """(count, max version, sum of versions) of the stream's stored snapshots: one indexed
+        aggregate query, so every call can notice snapshots taken or deleted since."""
+        store = self.store
+        tables = getattr(store, "tables", None)
+        table = getattr(tables, "snapshots_table", None)
+        if not table:
+            return ()
+        values = store.id_values(stream)
+        marks = ", ".join([store.placeholder] * len(values))
+        rows = store.query(
+            "SELECT COUNT(*), MAX(originator_version), SUM(originator_version)"
+            f" FROM {store.qualified(table)} WHERE originator_id IN ({marks})",
+            values,
+        )
+        return tuple(int(x) if x is not None else None for x in rows[0]) if rows else ()
+
+    def refresh(self, stream: str | None = None) -> None:
+        """Re-read stored snapshots (after taking or deleting some): the replays keep their
+        checkpoints below the first changed snapshot version and redo the rest when asked."""
+        with self._lock:
+            for (s, _, use), ch in list(self._chains.items()):
+                if use and stream in (None, s) and ch.snapshots is not None:
+                    self._reload_snapshots(ch)
+                    ch.snap_sig = self._snapshot_signature(s)
+
+    def _reload_snapshots(self, ch: _Chain) -> None:
+        old = ch.snapshots or {}
+        new = {s.version: s for s in self.store.snapshots(ch.stream)}
+        ch.snapshots = new
+        changed = [v for v in old.keys() | new.keys() if v not in old or v not in new]
+        changed += [v for v in old.keys() & new.keys() if old[v].state != new[v].state]
+        if changed:
+            self._truncate(ch, min(changed))
+
+    def _truncate(self, ch: _Chain, version: int) -> None:
+        """Forget what the chain knows from ``version`` on (checkpoints, times, failure)."""
+        keep = [v for v in ch.ck_versions if v < version]
+        for v in ch.ck_versions[len(keep) :]:
+            ch.ck_bytes -= _size(ch.checkpoints.pop(v))
+        ch.ck_versions = keep
+        ch.cursor = ch.prev = None
+        ch.failure = None  # any failure lies after the last checkpoint kept: met again if real
+        if not keep or ch.first_version is None:
+            ch.checkpoints.clear()
+            ch.ck_versions = []
+            ch.ck_bytes = 0
+            ch.first_version = ch.replayed_to = None
+            ch.times.clear()
+            ch.failure = None
+            return
+        ch.replayed_to = keep[-1]
+        n = keep[-1] - ch.first_version + 1
+        del ch.times[n:]
 
     def checkpoint_memory(self, stream: str | None = None) -> int:
         """Bytes held in checkpoints (all streams, or one)."""
@@ -205,6 +294,10 @@ class Replayer:
         with self._lock:
             for k in [k for k in self._chains if stream in (None, k[0])]:
                 del self._chains[k]
+            if stream is None:
+                self._ids.clear()
+            else:
+                self._ids.pop(stream, None)
             if stream is None:
                 self._modes.clear()
             else:
@@ -219,33 +312,79 @@ class Replayer:
     def _generic_step(self, state: Any, row: Row, stream: str) -> tuple[Any, Any]:
         return generic_step(self.codec, self._no_key, state, row, stream)
 
+    def original_id(self, stream: str) -> Any:
+        """The stream's id as the library's recorder returns it: the stored column value (a
+        32-hex string id stays that string; the display form may show it dashed), a UUID for
+        a UUID or 16-byte column. Domain decoding converts it as ``Mapper`` does."""
+        oid = self._ids.get(stream)
+        if oid is None:
+            values = getattr(self.store, "id_values", None)
+            raw: Any = values(stream)[0] if values is not None else stream
+            if isinstance(raw, (bytes, bytearray, memoryview)) and len(raw) == 16:
+                raw = uuid.UUID(bytes=bytes(raw))
+            elif not isinstance(raw, (str, uuid.UUID)):
+                raw = str(raw)
+            if len(self._ids) > 10_000:
+                self._ids.clear()
+            oid = self._ids[stream] = raw
+        return oid
+
     def _snapshot_state(self, ch: _Chain, snap: Any) -> Any:
         if ch.mode == DOMAIN:
-            return self._decoder_for_domain().snapshot_aggregate(snap)
+            return self._decoder_for_domain().snapshot_aggregate(snap, self.original_id(ch.stream))
         return generic_snapshot_state(self.codec, snap)
 
     def _save(self, ch: _Chain, version: int, state: Any) -> None:
-        try:
-            blob: Any = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
-            size = len(blob)
-        except Exception:  # noqa: BLE001 - an unpicklable user object: keep a deep copy
-            import copy
-
-            blob = ("copy", copy.deepcopy(state))
-            size = 4096
+        blob = self._copy_out(ch, state)
         old = ch.checkpoints.get(version)
         if old is None:
             bisect.insort(ch.ck_versions, version)
         else:
             ch.ck_bytes -= _size(old)
         ch.checkpoints[version] = blob
-        ch.ck_bytes += size
+        ch.ck_bytes += _size(blob)
         while ch.ck_bytes > self.memory_budget and len(ch.ck_versions) > 2:
             self._thin(ch)
 
+    def _copy_out(self, ch: _Chain, state: Any) -> Any:
+        """A checkpoint: ``("plain", copy, size)``, pickle bytes or ``("copy", obj, size)``."""
+        if state is None:
+            return ("plain", None, 16)
+        out, size = freeze(state)
+        if out is not NOT_PLAIN:
+            return ("plain", out, size)
+        if not ch.slow_pickle:
+            t0 = time.perf_counter()
+            try:
+                blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:  # noqa: BLE001 - an unpicklable user object: keep a deep copy
+                return ("copy", copy.deepcopy(state), 4096)
+            if time.perf_counter() - t0 > _LONG_CALL:
+                ch.slow_pickle = True  # later checkpoints: Python-level copies, GIL released
+                ch.pickle_size = len(blob)
+            return blob
+        return ("copy", copy.deepcopy(state), ch.pickle_size)
+
+    def _adapt(self, ch: _Chain, save_s: float, replay_s: float, events: int) -> None:
+        """Widen (or narrow back) the spacing so checkpoints take a bounded share of the time.
+
+        The cost is the median of the last three checkpoints (one GC pause does not count).
+        """
+        ch.recent_costs = [*ch.recent_costs[-2:], save_s]
+        ch.save_cost = sorted(ch.recent_costs)[len(ch.recent_costs) // 2]
+        if events <= 0 or replay_s <= 0.0:
+            return
+        if ch.save_cost < _CK_MIN_COST:
+            ch.interval = ch.mem_interval
+            return
+        per_event = replay_s / events
+        want = int(ch.save_cost / (_CK_SHARE * per_event)) + 1
+        ch.interval = max(ch.mem_interval, want)
+
     def _thin(self, ch: _Chain) -> None:
         """Double the checkpoint spacing: keep every other checkpoint (and the newest)."""
-        ch.interval *= 2
+        ch.mem_interval = ch.interval * 2
+        ch.interval = ch.mem_interval
         keep = set(ch.ck_versions[::2]) | {ch.ck_versions[-1]}
         for v in list(ch.ck_versions):
             if v not in keep:
@@ -253,12 +392,7 @@ class Replayer:
         ch.ck_versions = sorted(keep)
 
     def _load(self, ch: _Chain, version: int) -> Any:
-        blob = ch.checkpoints[version]
-        if isinstance(blob, tuple):
-            import copy
-
-            return copy.deepcopy(blob[1])
-        return pickle.loads(blob)
+        return self._load_blob(ch.checkpoints[version])
 
     def _run(
         self,
@@ -275,7 +409,7 @@ class Replayer:
     ) -> tuple[Any, int | None]:
         """Apply ``rows`` to ``state``; returns (state, last version applied).
 
-        With ``record`` the chain's checkpoints, times and topics are extended. Raises StepFailed
+        With ``record`` the chain's checkpoints and times are extended. Raises StepFailed
         (after saving a checkpoint of the last good state when recording).
         """
         snaps = (ch.snapshots or None) if ch.use_snapshots else None
@@ -291,15 +425,16 @@ class Replayer:
                 prev_version=prev_version,
             )
         step = self._step_fn(ch)
-        stream = ch.stream
+        stream = self.original_id(ch.stream) if ch.mode == DOMAIN else ch.stream
         last = prev_version
         done = 0
         times_append = ch.times.append
-        topics_append = ch.topics.append
         first = ch.first_version
         next_ck = -1  # the next version to checkpoint (set once the first version is known)
         if record and first is not None:
             next_ck = _next_multiple(first, ch.interval, (last if last is not None else first) + 1)
+        perf = time.perf_counter
+        mark, mark_v = perf(), last
         try:
             for row in rows:
                 v = row[1]
@@ -328,13 +463,16 @@ class Replayer:
                 last = v
                 if record:
                     times_append(t)
-                    topics_append(row[2])
                     if first is None:
                         first = ch.first_version = v
                         next_ck = v
                     if v >= next_ck or is_snap:
                         ch.replayed_to = v
+                        t0 = perf()
                         self._save(ch, v, state)
+                        t1 = perf()
+                        self._adapt(ch, t1 - t0, t0 - mark, v - mark_v if mark_v else 1)
+                        mark, mark_v = t1, v
                         next_ck = _next_multiple(first, ch.interval, v + 1)
                 if on_step is not None:
                     on_step(row, state)
@@ -387,11 +525,12 @@ class Replayer:
         stream = ch.stream
         last = prev_version
         times_append = ch.times.append
-        topics_append = ch.topics.append
         first = ch.first_version
         next_ck = -1
         if record and first is not None:
             next_ck = _next_multiple(first, ch.interval, (last if last is not None else first) + 1)
+        perf = time.perf_counter
+        mark, mark_v = perf(), last
         done = 0
         try:
             for row in rows:
@@ -432,13 +571,16 @@ class Replayer:
                 last = v
                 if record:
                     times_append(t)
-                    topics_append(row[2])
                     if first is None:
                         first = ch.first_version = v
                         next_ck = v
                     if v >= next_ck:
                         ch.replayed_to = v
+                        t0 = perf()
                         self._save(ch, v, state)
+                        t1 = perf()
+                        self._adapt(ch, t1 - t0, t0 - mark, v - mark_v if mark_v else 1)
+                        mark, mark_v = t1, v
                         next_ck = _next_multiple(first, ch.interval, v + 1)
                 done += 1
                 if not done & 1023:
@@ -530,19 +672,59 @@ class Replayer:
                 missing, None, None, f"version gap: no event at version {missing}"
             )
 
-    def _state_object(self, ch: _Chain, version: int) -> Any:
-        """The replayed object at ``version`` (<= replayed_to, below any failure)."""
+    def _state_object(self, ch: _Chain, version: int, keep: bool = True) -> Any:
+        """The replayed object at ``version`` (<= replayed_to, below any failure).
+
+        Starts from the nearest of: the checkpoint at or below ``version``, the object the last
+        call returned (``keep``: a forward step replays only the events in between), or the
+        copy of ``version - 1`` the last jump kept (the GUI asks for v - 1 right after v to show
+        what the event changed). With ``keep`` the returned object is held as that cursor: the
+        caller must not mutate it (``aggregate`` passes False and gets its own object).
+        """
+        prev = ch.prev
+        if prev is not None and prev[0] == version:
+            return self._load_blob(prev[1])
         i = bisect.bisect_right(ch.ck_versions, version) - 1
         base = ch.ck_versions[i]
-        state = self._load(ch, base)
-        if base == version:
-            return state
-        rows = self._rows(ch.stream, base + 1, version)
-        try:
-            state, _ = self._run(ch, state, rows, record=False, prev_version=base)
-        except StepFailed as f:  # the events changed since the first replay
-            raise InspectorError(str(f.failure)) from None
+        cur, ch.cursor = ch.cursor, None
+        if cur is not None and base <= cur[0] <= version:
+            start, state = cur
+            if not keep:  # hand out a copy, the cursor stays
+                ch.cursor = cur
+                state = self._load_blob(self._copy_out(ch, state))
+        else:
+            start, state = base, self._load(ch, base)
+        if start != version:
+            try:
+                if version - 1 > start and ch.save_cost < _LONG_CALL:
+                    state, _ = self._run(
+                        ch,
+                        state,
+                        self._rows(ch.stream, start + 1, version - 1),
+                        record=False,
+                        prev_version=start,
+                    )
+                    ch.prev = (version - 1, self._copy_out(ch, state))
+                    start = version - 1
+                state, _ = self._run(
+                    ch,
+                    state,
+                    self._rows(ch.stream, start + 1, version),
+                    record=False,
+                    prev_version=start,
+                )
+            except StepFailed as f:  # the events changed since the first replay
+                raise InspectorError(str(f.failure)) from None
+        if keep:
+            ch.cursor = (version, state)
         return state
+
+    def _load_blob(self, blob: Any) -> Any:
+        if isinstance(blob, tuple):
+            if blob[0] == "plain":
+                return None if blob[1] is None else thaw(blob[1])
+            return copy.deepcopy(blob[1])
+        return pickle.loads(blob)
 
     # -- public API ---------------------------------------------------------------------------
     def _bounds(self, stream: str, version: int | None) -> tuple[int, int]:
@@ -606,7 +788,7 @@ class Replayer:
                 and v >= ch.failure.version
             ):
                 raise InspectorError(str(ch.failure))
-            return self._state_object(ch, v)
+            return self._state_object(ch, v, keep=False)
 
     def timestamps(self, stream: str) -> list[str | None]:
         """ISO timestamps by version offset, after a full replay (the timeline's data)."""
@@ -713,7 +895,7 @@ class Replayer:
             mode, _ = self._mode_and_reason(stream)
             last = self.store.require_stream(stream)
             ch = self._chain(stream, mode)
-            self._extend(ch, last, None, None)  # times, topics and failure point
+            self._extend(ch, last, None, None)  # times and failure point
             collect = BlameCollector(path, lambda v: self._time_iso(ch, v))
 
             stop = (
@@ -818,7 +1000,7 @@ def _next_multiple(first: int, interval: int, at_least: int) -> int:
 
 
 def _size(blob: Any) -> int:
-    return len(blob) if isinstance(blob, bytes) else 4096
+    return len(blob) if isinstance(blob, bytes) else int(blob[2])
 
 
 def snapshot_row(s: Any, codec: Codec) -> dict[str, Any]:

@@ -9,6 +9,18 @@ from inspector.ui.widgets.state_panel import highlights_of
 from inspector.ui.workers import Ticket
 
 STATE_CACHE = 16  # recently shown states kept for stepping back and forth
+# ... but no more than about this many container items in all: every cached state is scanned by
+# each full garbage collection, which runs on the UI thread too (16 states holding a 100,000-item
+# list each made collections of 50-100 ms).
+STATE_CACHE_ITEMS = 150_000
+
+
+def _state_weight(result: Any) -> int:
+    """A cheap size estimate of a replayed state: 1 + the items of its top-level containers."""
+    state = getattr(result, "state", None)
+    if not isinstance(state, dict):
+        return 1
+    return 1 + sum(len(v) for v in state.values() if isinstance(v, (list, dict)))
 
 
 class VersionsMixin:
@@ -92,8 +104,12 @@ class VersionsMixin:
     def _cache_state(self, sid: str, version: int, result: Any) -> None:
         self._state_cache[(sid, version)] = result
         self._state_cache.move_to_end((sid, version))
-        while len(self._state_cache) > STATE_CACHE:
-            self._state_cache.popitem(last=False)
+        weight = sum(_state_weight(r) for r in self._state_cache.values())
+        while len(self._state_cache) > STATE_CACHE or (
+            weight > STATE_CACHE_ITEMS and len(self._state_cache) > 1
+        ):
+            _key, dropped = self._state_cache.popitem(last=False)
+            weight -= _state_weight(dropped)
 
     def _state_ready(self, sid: str, version: int, result: Any) -> None:
         self._cache_state(sid, version, result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from inspector.core.diff import diff_values
@@ -113,6 +114,12 @@ class VersionsMixin:
 
     def _state_ready(self, sid: str, version: int, result: Any) -> None:
         self._cache_state(sid, version, result)
+        if _state_weight(result) > 10_000:
+            # Large replayed states and their checkpoints are long-lived: move what is alive now
+            # out of the cyclic collector's way, so no full collection has to scan them again
+            # (each scan is a pause on whatever thread triggers it, the UI thread included).
+            # Reference counting still frees them when they are dropped.
+            gc.freeze()
         stream = self.stream
         if stream is None or stream["id"] != sid or self.version != version:
             return

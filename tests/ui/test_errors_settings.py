@@ -24,7 +24,7 @@ def test_decode_error_shown_in_place(qtbot: Any, win: Any, tmp_path: Path) -> No
         lambda: win.detail.current_event is not None and win.detail.current_event["version"] == 5
     )
     assert win.detail.error.isVisible()
-    assert "cipher key" in win.detail.error.text()
+    assert "--cipher-key" in win.detail.error.text()  # every no-key message points to it
     assert win.detail.tabs.currentWidget() is win.detail.hex
     raw = win.detail.current_event["raw"]
     assert f"{raw[0]:02x} {raw[1]:02x}" in win.detail.hex.toPlainText().splitlines()[0]

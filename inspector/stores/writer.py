@@ -37,7 +37,7 @@ class ConnectionLostError(WriteError):
 
 def store_kind(store: SqlStore) -> str:
     """'sqlite' or 'postgres' (the write side knows only these two)."""
-    if hasattr(store, "connector") and hasattr(store.connector, "engine"):
+    if hasattr(store, "connector") and hasattr(store.connector, "params"):
         return "postgres"
     return "sqlite"
 
@@ -45,8 +45,7 @@ def store_kind(store: SqlStore) -> str:
 def store_url(store: SqlStore) -> str:
     """The store's location with credentials (for the writer only; never printed)."""
     if store_kind(store) == "postgres":
-        url = store.connector.engine.url  # type: ignore[attr-defined]
-        return str(url.render_as_string(hide_password=False))
+        return str(store.connector.url)  # type: ignore[attr-defined]
     return str(store.connector.path)  # type: ignore[attr-defined]
 
 

@@ -34,15 +34,6 @@ READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
 ESTIMATE_ABOVE = 200_000
 
 
-def redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return "<database url>"
-
-
 def pg_error_text(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip().splitlines()
@@ -321,4 +312,4 @@ def open_postgres(url: str, schema: str | None = None, password: str | None = No
         raise
 
 
-__all__ = ["open_postgres", "PgStore", "redact", "quote_ident"]
+__all__ = ["open_postgres", "PgStore", "quote_ident"]

@@ -157,6 +157,10 @@ def install_catalog(win: Any) -> CatalogFeed:
         if d["state"] == "partial" and panel.type_box.view().isVisible():
             return  # not under the user's pointer while a long build goes on
         panel.set_type_counts(d["summary"]["types"])
+        complete = d["state"] == "done"
+        panel.model.catalog_types = frozenset(
+            t["type"] for t in d["summary"]["types"] if complete and t["type"] not in (None, "?")
+        )
 
     feed.updated.connect(fill_types)
 

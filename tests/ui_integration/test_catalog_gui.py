@@ -67,6 +67,9 @@ def test_type_filter_lists_catalog_types_with_counts(qtbot, main_win, shop) -> N
         model.fetchMore()
         qtbot.waitUntil(lambda: not model.pending, timeout=TIMEOUT)
     assert sorted(r["id"] for r in model.rows) == sorted(ids["Order"])
+    # the catalog is up to date: the filter paged through its index, not a bounded scan
+    assert {r["type_source"] for r in model.rows} == {"catalog"}
+    assert all(r["type"] == order_topic for r in model.rows)
 
     # a new store resets the list; the counts come back for it
     open_store(qtbot, win, h.location)

@@ -6,7 +6,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from inspector.core.browse import streams_page
+from inspector.core.browse import StreamsPage, streams_page
 from inspector.ui.format import short_topic
 from inspector.ui.workers import TaskRunner, Ticket
 
@@ -28,6 +28,9 @@ class StreamsModel(QAbstractTableModel):
         self.rows: list[dict[str, Any]] = []
         self.prefix: str | None = None
         self.type_filter: str | None = None
+        # Aggregate types of a catalog that is up to date with the store: a filter on one of
+        # these pages through the catalog's index (exact, no scan cap) instead of scanning.
+        self.catalog_types: frozenset[str] = frozenset()
         self.cursor: str | None = None
         self.exhausted = True
         self.capped = False
@@ -37,6 +40,7 @@ class StreamsModel(QAbstractTableModel):
     # -- configuration ------------------------------------------------------------------------
     def set_session(self, session: Any) -> None:
         self.session = session
+        self.catalog_types = frozenset()  # until this store's catalog is up to date
         self.reload()
 
     def set_filter(self, prefix: str | None, type_filter: str | None) -> None:
@@ -75,7 +79,11 @@ class StreamsModel(QAbstractTableModel):
         epoch = self._epoch
         self.pending = True
 
+        use_catalog = bool(type_filter) and not prefix and type_filter in self.catalog_types
+
         def work(ticket: Ticket) -> Any:
+            if use_catalog:
+                return catalog_streams_page(session.store, session.codec, type_filter, cursor)
             return streams_page(
                 session.store, session.codec, cursor, PAGE, prefix, type_filter, scan_cap=5000
             )
@@ -153,3 +161,19 @@ class StreamsModel(QAbstractTableModel):
             self.rows[i]["version"] = version
             idx = self.index(i, 1)
             self.dataChanged.emit(idx, idx)
+
+
+def catalog_streams_page(store: Any, codec: Any, type_: str, after: str | None) -> StreamsPage:
+    """A page of the streams of one aggregate type, from the store's (up to date) catalog."""
+    from inspector.core.catalog import Catalog
+
+    cat = Catalog(store, codec)
+    try:
+        found = cat.streams(type_, after=after, limit=PAGE)
+    finally:
+        cat.close()
+    rows = [
+        {"id": r["id"], "version": r["last_version"], "type": r["type"], "type_source": "catalog"}
+        for r in found
+    ]
+    return StreamsPage(rows, rows[-1]["id"] if rows else after, len(rows) < PAGE, False)

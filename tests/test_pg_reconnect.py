@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from eventsourcing.tests.application import BankAccounts
 from storefactory import PgServer, store_env
 
-from eventsourcing.tests.application import BankAccounts
 from inspector.core.errors import InspectorError
 from inspector.stores.open import open_database
 

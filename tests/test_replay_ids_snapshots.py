@@ -16,6 +16,8 @@ from storefactory import store_env
 DOMAINS = str(Path(__file__).parent / "domains")
 sys.path.insert(0, DOMAINS)
 
+from counting import CountingStore  # noqa: E402
+
 from inspector.core import replay as replay_mod  # noqa: E402
 from inspector.core.codec import Codec  # noqa: E402
 from inspector.core.domain import load_domain  # noqa: E402
@@ -91,20 +93,6 @@ def _dog_stream(h: Any, n: int) -> str:
             d.weigh(Decimal(i))
         app.save(d)
     return str(d.id)
-
-
-class CountingStore:
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self.rows = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def query_events(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        out = self._store.query_events(sql, params)
-        self.rows += len(out)
-        return out
 
 
 def test_snapshots_taken_or_deleted_later_are_noticed(tmp_path: Path) -> None:

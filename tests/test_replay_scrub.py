@@ -19,6 +19,7 @@ DOMAINS = str(Path(__file__).parent / "domains")
 sys.path.insert(0, DOMAINS)
 
 import scenarios  # noqa: E402
+from counting import CountingStore  # noqa: E402
 
 from inspector.core.codec import Codec  # noqa: E402
 from inspector.core.domain import load_domain  # noqa: E402
@@ -26,23 +27,6 @@ from inspector.core.errors import InspectorError  # noqa: E402
 from inspector.core.normalise import normalise  # noqa: E402
 from inspector.core.replay import ReplayCancelled, Replayer  # noqa: E402
 from inspector.stores.open import open_database  # noqa: E402
-
-
-class CountingStore:
-    """Wraps a store and counts the event rows the replayer fetches."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self.rows = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-    def query_events(self, sql: str, params: Any = ()) -> list[tuple[Any, ...]]:
-        q = getattr(self._store, "query_events", self._store.query)
-        out = q(sql, params)
-        self.rows += len(out)
-        return out
 
 
 def _long_stream(h: Any, n: int = 600) -> str:

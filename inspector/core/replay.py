@@ -610,31 +610,7 @@ class Replayer:
         self, stream: str, lo: int | None, hi: int | None, batch: int = _FETCH_BATCH
     ) -> Iterator[Row]:
         """(position, version, topic, state) of a stream's events in version order, by keyset."""
-        store = self.store
-        values = store.id_values(stream)
-        p = store.placeholder
-        q = getattr(store, "query_events", store.query)
-        base = (
-            f"SELECT {store.pos}, originator_version, topic, {store.state_expr} FROM {store.events}"
-            f" WHERE originator_id IN ({', '.join([p] * len(values))})"
-        )
-        while True:
-            sql = base
-            params: list[Any] = list(values)
-            if lo is not None:
-                sql += f" AND originator_version >= {p}"
-                params.append(int(lo))
-            if hi is not None:
-                sql += f" AND originator_version <= {p}"
-                params.append(int(hi))
-            sql += f" ORDER BY originator_version LIMIT {int(batch)}"
-            page = q(sql, params)
-            for r in page:
-                st = r[3]
-                yield r if type(st) is bytes else (r[0], r[1], r[2], bytes(st))
-            if len(page) < batch:
-                return
-            lo = page[-1][1] + 1
+        return self.store.iter_stream_rows(stream, lo, hi, batch)
 
     def _extend(
         self, ch: _Chain, to_version: int, progress: Progress | None, cancelled: Cancelled | None

@@ -368,14 +368,16 @@ class SqlStore:
             state = as_bytes(state)
         return RawEvent(r[0], stream, r[2], r[3], state)
 
-    def stream_events(
+    def stream_rows(
         self,
         stream: str,
         from_version: int | None = None,
         to_version: int | None = None,
         limit: int | None = None,
         desc: bool = False,
-    ) -> list[RawEvent]:
+    ) -> list[tuple[int | None, int, str, bytes]]:
+        """``(position, version, topic, state)`` of a stream's events in version order: the one
+        index-seek query behind :meth:`stream_events` and replay."""
         values = self.id_values(stream)
         p = self.placeholder
         sql = (
@@ -392,10 +394,41 @@ class SqlStore:
         sql += " ORDER BY originator_version" + (" DESC" if desc else "")
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        canon = canonical_id(values[0])
         return [
-            RawEvent(r[0], canon, r[1], r[2], r[3] if type(r[3]) is bytes else as_bytes(r[3]))
+            r if type(r[3]) is bytes else (r[0], r[1], r[2], as_bytes(r[3]))
             for r in self.query_events(sql, params)
+        ]
+
+    def iter_stream_rows(
+        self,
+        stream: str,
+        from_version: int | None = None,
+        to_version: int | None = None,
+        batch: int = 5000,
+    ) -> Iterator[tuple[int | None, int, str, bytes]]:
+        """All of a stream's rows (as :meth:`stream_rows`) in version order, in keyset batches."""
+        lo = from_version
+        while True:
+            page = self.stream_rows(stream, lo, to_version, limit=batch)
+            yield from page
+            if len(page) < batch:
+                return
+            lo = page[-1][1] + 1
+
+    def stream_events(
+        self,
+        stream: str,
+        from_version: int | None = None,
+        to_version: int | None = None,
+        limit: int | None = None,
+        desc: bool = False,
+    ) -> list[RawEvent]:
+        canon = canonical_id(self.id_values(stream)[0])
+        return [
+            RawEvent(pos, canon, v, topic, state)
+            for pos, v, topic, state in self.stream_rows(
+                stream, from_version, to_version, limit, desc
+            )
         ]
 
     def iter_stream_events(
@@ -406,13 +439,9 @@ class SqlStore:
         batch: int = 5000,
     ) -> Iterator[RawEvent]:
         """All events of a stream in version order, fetched in keyset batches."""
-        lo = from_version
-        while True:
-            page = self.stream_events(stream, lo, to_version, limit=batch)
-            yield from page
-            if len(page) < batch:
-                return
-            lo = page[-1].version + 1
+        canon = canonical_id(self.id_values(stream)[0])
+        for pos, v, topic, state in self.iter_stream_rows(stream, from_version, to_version, batch):
+            yield RawEvent(pos, canon, v, topic, state)
 
     def last_version(self, stream: str) -> int | None:
         values = self.id_values(stream)

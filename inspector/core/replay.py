@@ -485,19 +485,15 @@ class Replayer:
         except StepFailed:
             # ``state`` may be half-mutated by the failing event: do not checkpoint it (the last
             # good version is rebuilt from an earlier checkpoint when asked for).
-            if record and last is not None:
-                ch.replayed_to = last
+            if record:
+                self._reached(ch, last, state, checkpoint=False)
             raise
         except ReplayCancelled:
-            if record and last is not None:
-                ch.replayed_to = last
-                if last not in ch.checkpoints:
-                    self._save(ch, last, state)
+            if record:
+                self._reached(ch, last, state)
             raise
-        if record and last is not None:
-            ch.replayed_to = last
-            if last not in ch.checkpoints:
-                self._save(ch, last, state)
+        if record:
+            self._reached(ch, last, state)
         if progress is not None and done:
             progress(done, max(total, done))
         return state, last
@@ -589,22 +585,28 @@ class Replayer:
                     if progress is not None:
                         progress(done, total)
         except StepFailed:
-            if record and last is not None:
-                ch.replayed_to = last
+            # ``state`` may be half-mutated by the failing event: do not checkpoint it (the last
+            # good version is rebuilt from an earlier checkpoint when asked for).
+            if record:
+                self._reached(ch, last, state, checkpoint=False)
             raise
         except ReplayCancelled:
-            if record and last is not None:
-                ch.replayed_to = last
-                if last not in ch.checkpoints:
-                    self._save(ch, last, state)
+            if record:
+                self._reached(ch, last, state)
             raise
-        if record and last is not None:
-            ch.replayed_to = last
-            if last not in ch.checkpoints:
-                self._save(ch, last, state)
+        if record:
+            self._reached(ch, last, state)
         if progress is not None and done:
             progress(done, max(total, done))
         return state, last
+
+    def _reached(self, ch: _Chain, last: int | None, state: Any, checkpoint: bool = True) -> None:
+        """A replay pass ended at ``last``: remember how far the chain got (and keep its state)."""
+        if last is None:
+            return
+        ch.replayed_to = last
+        if checkpoint and last not in ch.checkpoints:
+            self._save(ch, last, state)
 
     def _rows(
         self, stream: str, lo: int | None, hi: int | None, batch: int = _FETCH_BATCH

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from inspector.ui.format import short_time, short_topic
 from inspector.ui.models.events import decoded_rows
-from inspector.ui.workers import TaskRunner, Ticket
+from inspector.ui.models.lazy import Index, LazyPagesModel
+from inspector.ui.workers import Ticket
 
 PAGE = 200
-Index = QModelIndex | QPersistentModelIndex
 
 
-class LogModel(QAbstractTableModel):
+class LogModel(LazyPagesModel):
     HEADERS = ("Position", "Stream", "Version", "Type", "Time")
-    pageLoaded = Signal(int)
-    loadFailed = Signal(str)
-
-    def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.runner = runner
-        self.session: Any = None
-        self.rows: list[dict[str, Any]] = []
-        self.exhausted = True
-        self.pending = False
-        self._epoch = 0
 
     def set_session(self, session: Any) -> None:
         self.beginResetModel()
@@ -45,13 +34,6 @@ class LogModel(QAbstractTableModel):
     def last_position(self) -> int | None:
         return self.rows[-1]["position"] if self.rows else None
 
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self.exhausted and not self.pending
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if self.canFetchMore(parent):
-            self._request()
-
     def poll(self) -> None:
         """Live mode: look for events after the last loaded one (only once fully scrolled)."""
         if self.session is not None and self.exhausted and not self.pending:
@@ -67,35 +49,13 @@ class LogModel(QAbstractTableModel):
             return decoded_rows(session, events)
 
         def done(rows: list[dict[str, Any]]) -> None:
-            if epoch != self._epoch:
-                return
-            self.pending = False
-            if rows:
-                first = len(self.rows)
-                self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
-                self.rows.extend(rows)
-                self.endInsertRows()
-            self.exhausted = len(rows) < PAGE
-            self.pageLoaded.emit(len(self.rows))
+            if self._append(epoch, rows):
+                self.exhausted = len(rows) < PAGE
+                self.pageLoaded.emit(len(self.rows))
 
-        def failed(message: str) -> None:
-            if epoch == self._epoch:
-                self.pending = False
-                self.exhausted = True
-                self.loadFailed.emit(message)
-
-        self.runner.submit("log-page", work, done, failed, label="global log")
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        self.runner.submit(
+            "log-page", work, done, lambda m: self._failed(epoch, m), label="global log"
+        )
 
     def data(self, index: Index, role: int = 0) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):

@@ -4,38 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import Qt
 
 from inspector.core.browse import StreamsPage, streams_page
 from inspector.ui.format import short_topic
+from inspector.ui.models.lazy import Index, LazyPagesModel
 from inspector.ui.workers import TaskRunner, Ticket
 
 PAGE = 200
-Index = QModelIndex | QPersistentModelIndex
 
 
-class StreamsModel(QAbstractTableModel):
+class StreamsModel(LazyPagesModel):
     """Rows ``{"id", "version", "type"}``; ``fetchMore`` asks the runner for the next page."""
 
     HEADERS = ("Stream", "Version", "Type")
-    pageLoaded = Signal(int)  # rows now loaded
-    loadFailed = Signal(str)
 
     def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
-        super().__init__(parent)
-        self.runner = runner
-        self.session: Any = None
-        self.rows: list[dict[str, Any]] = []
+        super().__init__(runner, parent)
         self.prefix: str | None = None
         self.type_filter: str | None = None
         # Aggregate types of a catalog that is up to date with the store: a filter on one of
         # these pages through the catalog's index (exact, no scan cap) instead of scanning.
         self.catalog_types: frozenset[str] = frozenset()
         self.cursor: str | None = None
-        self.exhausted = True
         self.capped = False
-        self.pending = False
-        self._epoch = 0
 
     # -- configuration ------------------------------------------------------------------------
     def set_session(self, session: Any) -> None:
@@ -62,13 +54,6 @@ class StreamsModel(QAbstractTableModel):
             self._request()
 
     # -- lazy loading -------------------------------------------------------------------------
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and not self.exhausted and not self.pending
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if self.canFetchMore(parent):
-            self._request()
-
     def _request(self) -> None:
         session, cursor, prefix, type_filter = (
             self.session,
@@ -89,39 +74,17 @@ class StreamsModel(QAbstractTableModel):
             )
 
         def done(page: Any) -> None:
-            if epoch != self._epoch:
-                return
-            self.pending = False
-            if page.rows:
-                first = len(self.rows)
-                self.beginInsertRows(QModelIndex(), first, first + len(page.rows) - 1)
-                self.rows.extend(page.rows)
-                self.endInsertRows()
-            self.cursor = page.scanned_to or self.cursor
-            self.exhausted = page.exhausted
-            self.capped = page.capped
-            self.pageLoaded.emit(len(self.rows))
+            if self._append(epoch, page.rows):
+                self.cursor = page.scanned_to or self.cursor
+                self.exhausted = page.exhausted
+                self.capped = page.capped
+                self.pageLoaded.emit(len(self.rows))
 
-        def failed(message: str) -> None:
-            if epoch != self._epoch:
-                return
-            self.pending = False
-            self.exhausted = True
-            self.loadFailed.emit(message)
-
-        self.runner.submit("streams-page", work, done, failed, label="streams")
+        self.runner.submit(
+            "streams-page", work, done, lambda m: self._failed(epoch, m), label="streams"
+        )
 
     # -- Qt model API -------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: Index, role: int = 0) -> Any:
         if not index.isValid() or index.row() >= len(self.rows):

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "inspector.commands.read",
     "inspector.commands.replay",
     "inspector.commands.ops",
+    "inspector.commands.health",
     "inspector.commands.gui",
 )
 

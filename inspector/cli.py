@@ -23,6 +23,10 @@ COMMAND_MODULES = (
 )
 
 
+# Options of the top-level parser itself; anything else before a subcommand is a gui option.
+TOP_LEVEL_FLAGS = ("-h", "--help", "--version")
+
+
 def common_options() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("store options")
@@ -71,11 +75,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser, names = build_parser()
-    # No subcommand (or a bare STORE / --demo): open the GUI.
+    # No subcommand (a bare STORE, --demo, --path DIR, any gui option): open the GUI.
     if "gui" in names and (
-        not args_list
-        or args_list[0] == "--demo"
-        or (args_list[0] not in names and not args_list[0].startswith("-"))
+        not args_list or (args_list[0] not in names and args_list[0] not in TOP_LEVEL_FLAGS)
     ):
         args_list = ["gui", *args_list]
     args = parser.parse_args(args_list)

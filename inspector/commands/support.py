@@ -41,16 +41,18 @@ def resolve_spec(args: argparse.Namespace) -> StoreSpec:
         or cipher_key_from_env()
     )
     spec.app = args.app or spec.app
+    spec.without_password()
+    if getattr(args, "password", None):
+        spec.password = args.password
     return spec
 
 
 def open_from_args(args: argparse.Namespace) -> tuple[Database, StoreSpec, Codec]:
     spec = resolve_spec(args)
     codec = Codec(spec.cipher_key)
-    password = getattr(args, "password", None) or None
     api_key = getattr(args, "api_key", None) or os.environ.get("EVENT_INSPECTOR_UMADB_API_KEY")
     db = open_database(
-        spec.location, schema=spec.schema, password=password,
+        spec.location, schema=spec.schema, password=spec.password,
         api_key=api_key or None, tls_ca=getattr(args, "tls_ca", None) or None,
     )
     return db, spec, codec

@@ -137,7 +137,9 @@ def install_excepthook(win: MainWindow) -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        traceback.print_exception(kind, value, tb)
+        from inspector.core.redact import redact
+
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
         if issubclass(kind, KeyboardInterrupt):
             previous(kind, value, tb)
             return

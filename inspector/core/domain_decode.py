@@ -43,7 +43,7 @@ class DomainDecoder:
         self._fast_hook = self._fast_json and (
             type(self.transcoder)._decode_obj is JSONTranscoder._decode_obj  # noqa: SLF001
         )
-        self._hook = self.transcoder._decode_obj  # noqa: SLF001
+        self._hook = getattr(self.transcoder, "_decode_obj", None)
         self._leaf = _leaf_decoders(self.transcoder) if self._fast_hook else {}
         self._no_key = not codec.has_key
         self._last_id: tuple[Any, str, Any] | None = None

@@ -10,13 +10,17 @@ stream one event at a time, ``state = f(state, [event])`` (the library's own cac
 calls ``f(aggregate, new_events)`` the same way, so a projector must allow it), and starts from a
 stored snapshot with ``f(None, [snapshot])``.
 
-Which projector a stream uses (:func:`choose`):
+Which projector a stream uses (:func:`choose`; a function *builds* a stream's aggregate when
+``f(None, [first event])`` returns something other than None without raising):
 
-1. ``--projector MODULE:FUNCTION`` (imported because the user named it): every stream replayed
-   in domain mode uses it, as ``Repository.get(id, projector_func=...)`` would;
-2. else, when the first event names its aggregate class (``originator_topic``) and the
-   application's ``snapshotting_projectors`` maps that class: that function; any other stream
-   whose first event names its class: the events' own ``mutate`` (``project_aggregate``);
+1. ``--projector MODULE:FUNCTION`` (imported because the user named it), for a stream whose first
+   event does not name its aggregate class (no ``originator_topic``), or that it builds: as
+   ``Repository.get(id, projector_func=...)``. (So one ``--projector``, or the Open dialog's
+   field, does not break the other aggregates of a mixed application.)
+2. else, when the first event names its aggregate class and the application's
+   ``snapshotting_projectors`` maps that class: that function (the library's snapshotting
+   rule); any other stream whose first event names its class: the events' own ``mutate``
+   (``project_aggregate``);
 3. else the ``snapshotting_projectors`` function that builds an instance of its own key class
    from the stream's first event; none or several: the stream has no projector, and the reason
    says how to name one.
@@ -106,14 +110,19 @@ class Choice:
 def choose(domain: Any, decoder: Any, first: Any, original_id: Any) -> Choice:
     """The projector for the stream whose first stored row is ``first`` (see the module doc)."""
     explicit = getattr(domain, "projector", None)
-    if explicit is not None:
-        return Choice(Projection(decoder, explicit, domain.projector_name or _name(explicit)))
+    given = (
+        Projection(decoder, explicit, domain.projector_name or _name(explicit))
+        if explicit is not None
+        else None
+    )
     mapping: dict[Any, Any] = getattr(domain, "projectors", None) or {}
     try:
         event = decoder.decode_event(first, original_id)
     except (StepFailed, InspectorError):
-        return Choice()  # the replay reports the decoding failure itself
+        return Choice(given)  # the replay reports the decoding failure itself
     topic = getattr(event, "originator_topic", None)
+    if given is not None and (not isinstance(topic, str) or _builds(explicit, event)):
+        return Choice(given)
     if isinstance(topic, str):
         try:
             cls = domain.resolve(topic)
@@ -151,6 +160,13 @@ def choose(domain: Any, decoder: Any, first: Any, original_id: Any) -> Choice:
             f"event ({names}): give --projector MODULE:FUNCTION"
         )
     )
+
+
+def _builds(fn: Any, event: Any) -> bool:
+    try:
+        return fn(None, (event,)) is not None
+    except Exception:  # noqa: BLE001 - a projector for other aggregates
+        return False
 
 
 class Projection:

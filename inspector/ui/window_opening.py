@@ -174,6 +174,11 @@ class OpeningMixin:
         self._after_first_page = True  # the counts: once the first streams are shown
         self._remembered = False
         self.banner.dismiss()
+        self.statusBar().clearMessage()  # no message about the previous store stays
+        self.goto_edit.clear()
+        self._pending_version = None
+        self._find_total = 0
+        self.find_panel.reset()
         colour = req.env_colour
         app_part = f" · app {session.store.name}" if len(session.db.apps) > 1 else ""
         title = self.conn_label.fontMetrics().elidedText(
@@ -197,12 +202,14 @@ class OpeningMixin:
         self.log_panel.set_session(session)
         self.find_panel.set_stream(None)
         for panel in self.extra_panels.values():
-            fn = getattr(panel, "set_session", None)
-            if fn is not None:
-                try:
-                    fn(session)
-                except Exception as exc:  # noqa: BLE001
-                    self.show_error(f"panel: {exc}")
+            for name, arg in (("set_session", session), ("set_stream", None)):
+                fn = getattr(panel, name, None)
+                if fn is not None:
+                    try:
+                        fn(arg)
+                    except Exception as exc:  # noqa: BLE001
+                        self.show_error(f"panel: {exc}")
+        self._write_mode_changed(False)  # write mode belongs to the store it was enabled on
         self.sessionOpened.emit()
 
     def _streams_page_loaded(self, _rows: int) -> None:

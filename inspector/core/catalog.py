@@ -472,6 +472,20 @@ class Catalog:
             "types": self.types(),
         }
 
+    def storage(self, top: int = 20) -> dict[str, Any]:
+        """The ``stats`` contract (see :mod:`inspector.core.storage_stats`)."""
+        with self._lock:
+            return storage_stats.storage_stats(self.store, self._conn, top)
+
+    def bytes_per_day_by_type(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return storage_stats.bytes_per_day_by_type(self._conn)
+
+    def type_history(self, topic: str | None = None) -> list[dict[str, Any]]:
+        """The ``types`` contract (see :mod:`inspector.core.schema_history`)."""
+        with self._lock:
+            return schema_history.type_history(self._conn, topic)
+
     def rows(self, table: str) -> Iterator[tuple[Any, ...]]:
         if table not in VIEW_TABLES:
             raise InspectorError(f"no catalog table {table!r}")

@@ -1,6 +1,7 @@
 """Benchmark ``check`` (whole-store health scan) against a loop of the library's ``repository.get``.
 
-Run under the shared lock: ``flock /work/coord/bench.lock .venv/bin/python tests/bench/bench_check.py``.
+Run under the shared lock:
+``flock /work/coord/bench.lock .venv/bin/python tests/bench/bench_check.py``.
 
 Stores are written by the real library (``_benchstore.write_store``: real aggregates, the
 library's mapper and recorder) and cached; every 10th stream also gets a snapshot taken by the

@@ -263,7 +263,7 @@ class Catalog:
         while True:
             if is_cancelled():
                 return CatalogResult("cancelled", pos, head, processed, time.perf_counter() - t0)
-            page = self.store.log_rows(pos, batch, max_position=head)
+            page = self._page(pos, batch, head)
             if not page:
                 break
             # Cancel within a second: process a page in slices, checking between them.
@@ -286,6 +286,14 @@ class Catalog:
         if progress is not None:
             progress(_progress(pos or 0, head, processed, el, start or 0))
         return CatalogResult("done", pos, head, processed, el)
+
+    def _page(self, pos: int | None, batch: int, head: int) -> list[Any]:
+        """Log rows ``(position, id, version, topic, state)`` after ``pos`` up to ``head``."""
+        rows = getattr(self.store, "log_rows", None)
+        if rows is not None:
+            return rows(pos, batch, max_position=head)
+        return [(e.position, e.stream, e.version, e.topic, e.state)
+                for e in self.store.log(pos, batch) if e.position <= head]
 
     def _apply(self, rows: list[Any]) -> None:
         """One committed transaction: the rows' effects plus the new tracking position.

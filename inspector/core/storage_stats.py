@@ -90,7 +90,8 @@ def snapshot_coverage(store: Any, conn: Any) -> dict[str, Any]:
         "SELECT COUNT(*), coalesce(SUM(events), 0) FROM streams").fetchone()
     out: dict[str, Any] = {"count": 0, "bytes": 0, "streams": 0,
                            "mean_events_replayed_per_load": (events / streams) if streams else None}
-    table = store.tables.snapshots_table
+    tables = getattr(store, "tables", None)
+    table = getattr(tables, "snapshots_table", None)
     if not table:
         return out
     q = store.qualified(table)

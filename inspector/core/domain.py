@@ -175,7 +175,10 @@ def add_paths(paths: Iterable[str]) -> list[str]:
             raise InspectorError(f"--path {p}: not a directory")
         s = str(path.resolve())
         if s not in sys.path:
-            sys.path.insert(0, s)
+            # Appended, not prepended: a file in the user's folder named like a standard or
+            # installed module (``gzip.py``, ``config.py``...) must never shadow it and run
+            # when the inspector imports that module.
+            sys.path.append(s)
         out.append(s)
     importlib.invalidate_caches()
     return out
@@ -197,8 +200,9 @@ def import_app_class(spec: str) -> type:
         except AttributeError:
             raise InspectorError(f"--app-class {spec}: {module!r} has no {qual!r}") from None
     from eventsourcing.application import Application
+    from eventsourcing.dcb.application import DCBApplication
 
-    if not (isinstance(obj, type) and issubclass(obj, Application)):
+    if not (isinstance(obj, type) and issubclass(obj, (Application, DCBApplication))):
         raise InspectorError(f"--app-class {spec}: not an eventsourcing Application subclass")
     return obj
 
@@ -208,6 +212,8 @@ def build_mapper(app_class: type | None, env: dict[str, str]) -> Any:
     from eventsourcing.application import Application
     from eventsourcing.popo import POPOFactory
 
+    if app_class is not None and not issubclass(app_class, Application):
+        app_class = None  # a DCBApplication: its own mapper is its env's MAPPER_TOPIC
     cls = app_class or Application
     app = object.__new__(cls)
     try:

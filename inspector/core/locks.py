@@ -137,15 +137,25 @@ def _locked(key: str, what: str, acquire: Any) -> Iterator[None]:
 def _backend(store: Any, operation: str, target: str) -> tuple[str, Any]:
     from inspector.stores.writer import store_kind
 
-    tables = store.tables
+    tables = getattr(store, "tables", None)
     if store_kind(store) == "postgres":
         params = store.connector.params
         ident = "|".join(str(x) for x in (
-            params.get("host"), params.get("port"), params.get("dbname"), tables.schema,
+            params.get("host"), params.get("port"), params.get("dbname"),
+            getattr(tables, "schema", None),
             store.name, operation, target))
         return f"pg|{ident}", lambda holder, what: _pg_acquire(store, ident, holder, what)
-    path = str(store.connector.path)
-    ident = f"{tables.schema}|{store.name}"
+    path = getattr(getattr(store, "connector", None), "path", None)
+    if path is None:  # a store family without a write side here: lock on its location
+        ident = hashlib.sha256(str(getattr(store, "location", "")).encode()).hexdigest()[:24]
+        key = f"other|{ident}|{store.name}|{operation}|{target}"
+        lock_dir().mkdir(parents=True, exist_ok=True)
+        anchor = lock_dir() / f"store-{ident}.anchor"
+        anchor.touch()
+        return key, lambda holder, what: _file_acquire(str(anchor), operation,
+                                                       f"{store.name}|{target}", holder, what)
+    path = str(path)
+    ident = f"{getattr(tables, 'schema', None)}|{store.name}"
     key = f"sqlite|{_file_id(path)}|{ident}|{operation}|{target}"
     return key, lambda holder, what: _file_acquire(path, operation, f"{ident}|{target}", holder,
                                                    what)

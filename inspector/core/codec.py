@@ -179,23 +179,65 @@ def unwrap_envelopes(value: Any) -> Any:
     return value
 
 
+class _NoInvalidTag(Exception):
+    pass
+
+
+try:
+    from cryptography.exceptions import InvalidTag as _InvalidTag
+except ImportError:  # pragma: no cover - cryptography is a dependency
+    _InvalidTag = _NoInvalidTag  # type: ignore[assignment,misc]
+
+
+def _aesgcm(key: bytes | None) -> Any:
+    """``cryptography``'s AESGCM for ``key``, or False (then pycryptodome decrypts)."""
+    try:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return AESGCM(key)
+    except (ImportError, ValueError, TypeError):
+        return False
+
+
 class Codec:
     """Generic decoder for state blobs. Thread-safe; holds only the key."""
 
-    def __init__(self, cipher_key: str | None = None) -> None:
+    def __init__(self, cipher_key: str | None = None, payload_format: str = "json") -> None:
         self.cipher_key_text = cipher_key
         self._key = parse_cipher_key(cipher_key) if cipher_key else None
+        self._aead: Any = None  # the AES-GCM backend, made on first use (False: none)
+        # "json" (the library's transcoder) or "msgpack" (DCB payloads): the store's own
+        # ``payload_format``, set by whoever opens the store (see :meth:`for_store`).
+        self.payload_format = payload_format
+
+    def for_store(self, store: Any) -> Codec:
+        """This codec set to the payload format of ``store`` (returns itself)."""
+        self.payload_format = getattr(store, "payload_format", "json") or "json"
+        return self
 
     @property
     def has_key(self) -> bool:
         return self._key is not None
 
     def decrypt(self, blob: bytes) -> bytes:
-        """AES-GCM decrypt; raises ValueError with a readable reason."""
-        from Crypto.Cipher import AES  # pycryptodome, the library's own cipher backend
+        """AES-GCM decrypt; raises ValueError with a readable reason.
 
+        Same layout and checks as the library's ``AESCipher.decrypt`` (``nonce(12) || tag(16)
+        || ciphertext``, no associated data): through the ``cryptography`` package's AESGCM
+        (about 40x faster per event than pycryptodome here), with pycryptodome as the fallback.
+        """
         if len(blob) < 28:
             raise ValueError(f"too short to be AES-GCM ({len(blob)} bytes)")
+        aead = self._aead
+        if aead is None:
+            aead = self._aead = _aesgcm(self._key)
+        if aead is not False:
+            try:
+                return aead.decrypt(blob[:12], blob[28:] + blob[12:28], None)
+            except _InvalidTag:
+                raise ValueError("MAC check failed") from None
+        from Crypto.Cipher import AES  # pycryptodome, the library's own cipher backend
+
         nonce, tag, body = blob[:12], blob[12:28], blob[28:]
         cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce)
         return cipher.decrypt_and_verify(body, tag)
@@ -229,6 +271,8 @@ class Codec:
     def decode(self, state: bytes | bytearray | memoryview | None) -> Decoded:
         """Decode one stored ``state`` blob. Never raises."""
         raw = bytes(state) if state is not None else b""
+        if self.payload_format == "msgpack":
+            return decode_msgpack(raw)
         try:
             if self._key is None and raw.startswith(b"{"):  # the common case: plain JSON
                 text: bytes | None = raw
@@ -261,6 +305,26 @@ class Codec:
             return Decoded(data, None, kind, encrypted, raw)
         except Exception as exc:  # the codec never raises: anything unforeseen becomes data
             return Decoded(None, f"decode failed: {type(exc).__name__}: {exc}", None, False, raw)
+
+
+def decode_msgpack(raw: bytes) -> Decoded:
+    """A DCB payload: one msgpack value (as ``msgspec.msgpack.encode`` writes a decision: a map
+    of its fields; timestamps as msgpack's timestamp extension, read back as UTC datetimes).
+    Anything else (truncated, trailing bytes, not msgpack) is an error value. Never raises."""
+    import msgpack
+
+    try:
+        data = msgpack.unpackb(raw, raw=False, timestamp=3, strict_map_key=False)
+    except msgpack.ExtraData as exc:
+        return Decoded(None, f"not msgpack ({len(exc.extra)} bytes after the first value)", None,
+                       False, raw)
+    except (ValueError, msgpack.UnpackException) as exc:
+        reason = "truncated" if isinstance(exc, ValueError) and "incomplete" in str(exc).lower() \
+            else str(exc) or type(exc).__name__
+        return Decoded(None, f"not msgpack ({reason})", None, False, raw)
+    except Exception as exc:  # noqa: BLE001 - the codec never raises
+        return Decoded(None, f"not msgpack ({type(exc).__name__}: {exc})", None, False, raw)
+    return Decoded(data, None, None, False, raw)
 
 
 MAX_JSON_DEPTH = 500

@@ -319,8 +319,13 @@ def decode_msgpack(raw: bytes) -> Decoded:
         return Decoded(None, f"not msgpack ({len(exc.extra)} bytes after the first value)", None,
                        False, raw)
     except (ValueError, msgpack.UnpackException) as exc:
-        reason = "truncated" if isinstance(exc, ValueError) and "incomplete" in str(exc).lower() \
-            else str(exc) or type(exc).__name__
+        text = str(exc)
+        if "incomplete" in text.lower():
+            reason = "truncated"
+        elif "exceeds max_" in text:  # a length prefix longer than the bytes left
+            reason = f"truncated or damaged: {text}"
+        else:
+            reason = text or type(exc).__name__
         return Decoded(None, f"not msgpack ({reason})", None, False, raw)
     except Exception as exc:  # noqa: BLE001 - the codec never raises
         return Decoded(None, f"not msgpack ({type(exc).__name__}: {exc})", None, False, raw)

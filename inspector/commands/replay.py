@@ -87,22 +87,9 @@ def add_domain_view(
     """Domain mode for ``events``/``log``: decode with the app's transcodings, add ``upcast``."""
     if not wants_domain(args):
         return
-    from inspector.core.domain_decode import DomainDecoder
+    from inspector.core.domain_decode import DomainDecoder, apply_domain_view
 
-    decoder = DomainDecoder(domain_from_args(args, codec), codec)
-    for ev, row in zip(raw, rows, strict=True):
-        view = decoder.stored_and_upcast(ev)
-        if view is None:
-            continue
-        if row.get("error") is None and isinstance(row.get("data"), dict):
-            row["data"] = view["data"]  # custom transcodings decoded; every stored key kept
-        row["class_version"] = view["stored_class_version"]
-        row["current_class_version"] = view["class_version"]
-        if view["upcast"] is not None:
-            row["upcast"] = view["upcast"]
-            row["upcast_changes"] = view["changes"]
-        if view["upcast_error"]:
-            row["upcast_error"] = view["upcast_error"]
+    apply_domain_view(DomainDecoder(domain_from_args(args, codec), codec), raw, rows)
 
 
 def version_at_position(store: Any, stream: str, position: int) -> int:

@@ -201,8 +201,15 @@ class Catalog:
         return {t: int(self._conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
                 for t in VIEW_TABLES}
 
+    def _write_lock(self) -> Any:
+        """The cross-process lock of updating this catalog file (:mod:`inspector.core.locks`)."""
+        from inspector.core.locks import file_write_lock
+
+        return file_write_lock(self.path, "catalog", self.store.name,
+                               f"catalog update of {redacted_location(self.store)}")
+
     def clear(self) -> None:
-        with self._lock:
+        with self._lock, self._write_lock():
             self._conn.execute("BEGIN IMMEDIATE")
             for t in (*DATA_TABLES, "tracking"):
                 self._conn.execute(f"DELETE FROM {t}")
@@ -233,8 +240,11 @@ class Catalog:
         cancelled: Callable[[], bool] | None = None,
         batch: int = BATCH,
     ) -> CatalogResult:
-        """Process the events after the tracked position (rebuilds first if the cache is stale)."""
-        with self._lock:
+        """Process the events after the tracked position (rebuilds first if the cache is stale).
+
+        Another process updating the same catalog: :class:`~inspector.core.locks.BusyError`.
+        """
+        with self._lock, self._write_lock():
             rebuilt = False
             reason = self.stale_reason()
             if reason is not None:

@@ -5,7 +5,8 @@ says what failed (no key, wrong key, corrupt compression, not UTF-8, not JSON, t
 still carries the raw bytes, so a viewer can show them.
 
 Byte layout (reference/eventsourcing-storage.md section 3): write = JSON -> compress -> encrypt, so
-read = decrypt -> decompress -> JSON. AES-GCM blobs are ``nonce(12) || tag(16) || ciphertext``.
+read = decrypt -> decompress (zlib, gzip, bz2, lzma: sniffed) -> JSON. AES-GCM blobs are
+``nonce(12) || tag(16) || ciphertext``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import bz2
+import gzip
 import json
 import lzma
 import os
@@ -30,6 +32,7 @@ KEY_ENV_VARS = ("EVENT_INSPECTOR_CIPHER_KEY", "CIPHER_KEY")
 
 _LZMA_MAGIC = b"\xfd7zXZ\x00"
 _BZ2_MAGIC = b"BZh"
+_GZIP_MAGIC = b"\x1f\x8b\x08"
 
 
 @dataclass(slots=True)
@@ -70,9 +73,15 @@ def cipher_key_from_env(environ: dict[str, str] | None = None) -> str | None:
 
 
 def sniff_compression(blob: bytes) -> str | None:
-    """'zlib', 'bz2', 'lzma' or None, from the first bytes."""
+    """'zlib', 'gzip', 'bz2', 'lzma' or None, from the first bytes.
+
+    gzip: the library accepts any module with ``compress``/``decompress`` as its
+    ``COMPRESSOR_TOPIC`` (its docs use ``gzip``); its blobs start with the gzip magic 1f 8b 08.
+    """
     if len(blob) >= 2 and blob[0] == 0x78 and ((blob[0] << 8) | blob[1]) % 31 == 0:
         return "zlib"
+    if blob.startswith(_GZIP_MAGIC):
+        return "gzip"
     if blob.startswith(_BZ2_MAGIC) and len(blob) > 3 and blob[3:4].isdigit():
         return "bz2"
     if blob.startswith(_LZMA_MAGIC):
@@ -87,6 +96,8 @@ def _looks_like_json(blob: bytes) -> bool:
 def _decompress(kind: str, blob: bytes) -> bytes:
     if kind == "zlib":
         return zlib.decompress(blob)
+    if kind == "gzip":
+        return gzip.decompress(blob)
     if kind == "bz2":
         return bz2.decompress(blob)
     return lzma.decompress(blob)

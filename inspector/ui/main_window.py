@@ -189,6 +189,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         for mod_name, cls_name, title in (
             ("inspector.ui.panels.snapshots", "SnapshotsPanel", "Snapshots"),
             ("inspector.ui.panels.projections", "ProjectionsPanel", "Projections"),
+            ("inspector.ui.panels.health", "HealthPanel", "Health"),
+            ("inspector.ui.panels.storage", "StoragePanel", "Types/Storage"),
+            ("inspector.ui.panels.whatif", "WhatIfPanel", "What-if"),
         ):
             try:
                 if (
@@ -222,6 +225,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             )
         if hasattr(panel, "snapshotsChanged"):
             panel.snapshotsChanged.connect(self._snapshots_changed)
+        if hasattr(panel, "eventActivated"):  # health, storage, what-if: go to an event
+            panel.eventActivated.connect(
+                lambda stream, version: self.open_stream(stream, version or None))
         if hasattr(panel, "catalogUpdated"):  # rebuilt/updated there: republish it here
             panel.catalogUpdated.connect(lambda _summary: self.catalog_feed.update())
 

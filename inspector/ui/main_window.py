@@ -358,6 +358,10 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         view.addAction(self.find_dock.toggleViewAction())
         view.addAction("Reset layout", self.reset_layout)
         help_menu = mb.addMenu("&Help")
+        self.act_shortcuts = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        self.act_shortcuts.setShortcut(QKeySequence("Ctrl+/"))
+        help_menu.addAction("&Documentation (command line, JSON)", self.show_docs)
+        help_menu.addSeparator()
         help_menu.addAction("&About Event History Inspector", self.show_about)
 
     def _whatif_picked(self, what: str, version: int) -> None:
@@ -601,6 +605,21 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.streamOpened.emit(info["id"])
 
     # -- about, drag and drop -----------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        from inspector.ui.help import ShortcutsDialog
+
+        menus = [a.menu() for a in self.menuBar().actions() if a.menu() is not None]
+        self.shortcuts_dialog = ShortcutsDialog(menus, self)
+        self.shortcuts_dialog.show()
+
+    def show_docs(self) -> None:
+        from inspector.ui.help import docs_url, open_docs
+
+        if not open_docs():
+            url = docs_url()
+            where = url.toLocalFile() if url is not None else "event-inspector --help"
+            self.show_info(f"The documentation (command line and JSON output): {where}")
+
     def show_about(self) -> None:
         from inspector.ui.about import AboutDialog
 

@@ -172,6 +172,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         )
         self.events_panel.versionSelected.connect(self.set_version)
         self.events_panel.diffEndPicked.connect(self._diff_end_picked)
+        self.events_panel.whatIfPicked.connect(self._whatif_picked)
         self.events_panel.model.pageLoaded.connect(self._events_page_loaded)
         self.events_panel.model.loadFailed.connect(self.show_error)
         self.timeline.versionRequested.connect(self.set_version)
@@ -366,6 +367,21 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         help_menu.addAction("&Documentation (command line, JSON)", self.show_docs)
         help_menu.addSeparator()
         help_menu.addAction("&About Event History Inspector", self.show_about)
+
+    def _whatif_picked(self, what: str, version: int) -> None:
+        """Right-click "What-if" on an event: the What-if tab, skipping (and replaying) or
+        editing that version."""
+        lazy = self.extra_panels.get("What-if")
+        if lazy is None:
+            return
+        self.right_tabs.setCurrentWidget(lazy)
+        panel = lazy.panel()
+        if what == "skip":
+            panel.skip(version)
+            panel.run()
+        else:
+            panel.edit_version.setValue(version)
+            panel.edit_json.setFocus()
 
     def _diff_end_picked(self, end: str, version: int) -> None:
         self.right_tabs.setCurrentWidget(self.diff_panel)

@@ -109,6 +109,8 @@ class Choice:
 
 def choose(domain: Any, decoder: Any, first: Any, original_id: Any) -> Choice:
     """The projector for the stream whose first stored row is ``first`` (see the module doc)."""
+    if not hasattr(decoder, "decode_event"):
+        return Choice()  # another family's decoder (DCB decisions): no aggregate projectors
     explicit = getattr(domain, "projector", None)
     given = (
         Projection(decoder, explicit, domain.projector_name or _name(explicit))

@@ -93,7 +93,8 @@ def _path_lock(path: Path) -> threading.RLock:
 def catalog_path(store: SqlStore) -> Path:
     from inspector.core.writes import cache_dir
 
-    key = f"{redacted_location(store)}|{store.tables.schema}|{store.name}".encode()
+    schema = store.describe().get("schema")
+    key = f"{redacted_location(store)}|{schema}|{store.name}".encode()
     return cache_dir() / "catalog" / f"{hashlib.sha1(key).hexdigest()[:24]}.sqlite"
 
 
@@ -301,7 +302,7 @@ class Catalog:
         """Log rows ``(position, id, version, topic, state)`` after ``pos`` up to ``head``."""
         rows = getattr(self.store, "log_rows", None)
         if rows is not None:
-            return rows(pos, batch, max_position=head)
+            return rows(pos, batch, max_position=head, raw=True)
         return [(e.position, e.stream, e.version, e.topic, e.state)
                 for e in self.store.log(pos, batch) if e.position <= head]
 
@@ -315,8 +316,10 @@ class Catalog:
         agg: dict[str, list[Any]] = {}
         first_ot: dict[str, str | None] = {}
         before = self._undecoded
-        canon = _fast_canonical
         names: dict[Any, str] = {}
+        topics: dict[Any, str] = {}
+        tables = getattr(self.store, "tables", None)
+        text_ids = getattr(tables, "id_kind", "text") == "text"
         no_key = not self.codec.has_key
         plaintext = self.codec.plaintext
         loads = orjson.loads
@@ -326,13 +329,18 @@ class Catalog:
         shape_map = shapes.shapes
         new_shape = shapes.new
         unknown = UNKNOWN_TYPE
-        for pos, raw, version, topic, state in rows:
+        for pos, raw, version, raw_topic, state in rows:
             if type(state) is not bytes:
                 state = as_bytes(state)
             stream = names.get(raw)
             if stream is None:
-                stream = names[raw] = canon(raw) if type(raw) is not memoryview else (
-                    canonical_id(raw))
+                stream = names[raw] = _stream_name(raw, text_ids)
+            topic = topics.get(raw_topic)
+            if topic is None:
+                topic = topics[raw_topic] = (
+                    raw_topic.decode("utf-8", "replace")
+                    if isinstance(raw_topic, (bytes, memoryview)) and not isinstance(
+                        raw_topic, str) else raw_topic)
             size = len(state)
             if no_key and state[:1] == b"{":
                 text: bytes | None = state
@@ -378,7 +386,7 @@ class Catalog:
                 c[2] += dec
             s = agg.get(stream)
             if s is None:
-                agg[stream] = [None, version, version, ts, ts, 1, [day], size]
+                agg[stream] = [None, version, version, ts, ts, 1, {day: 1}, size]
                 first_ot[stream] = _origin_topic(data)
                 continue
             if version < s[1]:
@@ -392,7 +400,8 @@ class Catalog:
                 if s[4] is None or ts > s[4]:
                     s[4] = ts
             s[5] += 1
-            s[6].append(day)
+            sd = s[6]
+            sd[day] = sd.get(day, 0) + 1
             s[7] += size
         conn = self._conn
         known = self._known_types(list(agg))
@@ -405,9 +414,9 @@ class Catalog:
         days: dict[tuple[str, str], int] = {}
         for s in agg.values():
             typ = s[0] or UNKNOWN_TYPE
-            for day in s[6]:
+            for day, n in s[6].items():
                 k = (typ, day)
-                days[k] = days.get(k, 0) + 1
+                days[k] = days.get(k, 0) + n
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(_UPSERT_STREAM, [(k, *s[:6], s[7]) for k, s in agg.items()])
@@ -445,10 +454,15 @@ class Catalog:
         return [{"type": t, "streams": n, "events": e} for t, n, e in rows]
 
     def streams(self, type_: str | None = None, after: str | None = None,
-                limit: int = 100) -> list[dict[str, Any]]:
+                limit: int = 100, prefix: str | None = None) -> list[dict[str, Any]]:
         sql = ("SELECT stream, type, first_version, last_version, first_time, last_time, events, "
                "bytes FROM streams")
         conds, params = [], []
+        if prefix:
+            from inspector.core.ids import string_prefix_upper
+
+            conds.append("stream >= ? AND stream < ?")
+            params += [prefix, string_prefix_upper(prefix)]
         if type_ is not None:
             conds.append("type = ?")
             params.append(type_)
@@ -512,13 +526,26 @@ class Catalog:
 
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
+_DASHED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stream_name(raw: Any, text_ids: bool) -> str:
+    """The display id of a raw log id (bytes of a TEXT column decoded first)."""
+    if isinstance(raw, memoryview):
+        raw = bytes(raw)
+    if type(raw) is bytes and text_ids:
+        raw = raw.decode("utf-8", "replace")
+    return _fast_canonical(raw)
 
 
 def _fast_canonical(raw: Any) -> str:
     """``canonical_id`` with the common case (32 lowercase hex, as eventsourcing.sqlite stores
     UUIDs) done by slicing."""
-    if type(raw) is str and len(raw) == 32 and _HEX32.fullmatch(raw):
-        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    if type(raw) is str:
+        if len(raw) == 32 and _HEX32.fullmatch(raw):
+            return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+        if len(raw) == 36 and _DASHED.fullmatch(raw):
+            return raw
     if type(raw) is uuid.UUID:
         return str(raw)
     return canonical_id(raw)
@@ -566,3 +593,35 @@ def dry_run(store: SqlStore, codec: Codec, **kw: Any) -> tuple[CatalogResult, di
         finally:
             scratch.close()
             live.close()
+
+
+def ensure_catalog(
+    store: Any,
+    codec: Codec,
+    *,
+    update: bool = True,
+    progress: Callable[[CatalogProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> CatalogResult | None:
+    """For a store that lists its streams from the local catalog (``needs_catalog``): open
+    its catalog, attach it to the store and (``update``) bring it up to the head first: the
+    first time one scan of the whole log (progress, cancel), then only the new events.
+    Without ``update`` an existing catalog is attached as it is (nothing read)."""
+    if not getattr(store, "needs_catalog", False):
+        return None
+    cat = getattr(store, "catalog", None)
+    if cat is None:
+        path = catalog_path(store)
+        if not update and not path.exists():
+            return None
+        cat = Catalog(store, codec, path)
+        store.attach_catalog(cat)
+    if not update:
+        return None
+    res = cat.update(progress=progress, cancelled=cancelled)
+    if res.status == "cancelled":
+        raise InspectorError(
+            f"catalog scan cancelled at position {res.position or 0:,} of {res.head:,}"
+            " (what was read is kept; the next run continues)"
+        )
+    return res

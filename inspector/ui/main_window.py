@@ -52,6 +52,7 @@ from inspector.ui.workers import TaskRunner, Ticket
 
 LIVE_INTERVAL_MS = 1000
 DEFAULT_SIZE = (1440, 900)
+SPLIT_SHARES = (30, 33, 37)  # streams | events | state, in percent of the window width
 
 
 
@@ -109,6 +110,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.centre.addWidget(self.events_panel)
         self.centre.addWidget(self.detail)
         self.centre.setSizes([340, 300])
+        self.centre.setStretchFactor(0, 3)  # the event list grows and shrinks first
+        self.centre.setStretchFactor(1, 2)
 
         self.state_panel = StatePanel()
         self.state_panel.tree.blame_handler = self.blame
@@ -126,9 +129,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.main_split.addWidget(self.left_tabs)
         self.main_split.addWidget(self.centre)
         self.main_split.addWidget(self.right_tabs)
-        self.main_split.setStretchFactor(0, 0)
-        self.main_split.setStretchFactor(1, 1)
-        self.main_split.setStretchFactor(2, 1)
+        # proportional: every panel keeps its share at 1024 px as at 1920 px
+        for i, share in enumerate(SPLIT_SHARES):
+            self.main_split.setStretchFactor(i, share)
         self.main_split.setSizes([468, 470, 502])
 
         self.timeline = Timeline()
@@ -153,6 +156,10 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.find_dock.setWidget(self.find_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.find_dock)
         self.find_dock.hide()
+        self.find_dock.visibilityChanged.connect(self._find_dock_visibility)
+        for split in (self.main_split, self.centre, self.vertical):
+            # the user's own sizes win over the proportional default from then on
+            split.splitterMoved.connect(lambda *_: setattr(self, "_splits_restored", True))
 
         self._build_toolbar()
         self._build_status()
@@ -182,6 +189,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         for mod_name, cls_name, title in (
             ("inspector.ui.panels.snapshots", "SnapshotsPanel", "Snapshots"),
             ("inspector.ui.panels.projections", "ProjectionsPanel", "Projections"),
+            ("inspector.ui.panels.health", "HealthPanel", "Health"),
+            ("inspector.ui.panels.storage", "StoragePanel", "Types/Storage"),
+            ("inspector.ui.panels.whatif", "WhatIfPanel", "What-if"),
         ):
             try:
                 if (
@@ -215,6 +225,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             )
         if hasattr(panel, "snapshotsChanged"):
             panel.snapshotsChanged.connect(self._snapshots_changed)
+        if hasattr(panel, "eventActivated"):  # health, storage, what-if: go to an event
+            panel.eventActivated.connect(
+                lambda stream, version: self.open_stream(stream, version or None))
         if hasattr(panel, "catalogUpdated"):  # rebuilt/updated there: republish it here
             panel.catalogUpdated.connect(lambda _summary: self.catalog_feed.update())
 
@@ -361,6 +374,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        self._splits_restored = False
         for key, split in (
             ("main", self.main_split),
             ("centre", self.centre),
@@ -369,6 +383,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             v = s.value(f"window/split_{key}")
             if isinstance(v, QByteArray) and not v.isEmpty():
                 split.restoreState(v)
+                self._splits_restored = True
         self.left_tabs.setCurrentIndex(int(s.value("window/left_tab", 0) or 0))
         self.right_tabs.setCurrentIndex(int(s.value("window/right_tab", 0) or 0))
         speed = s.value("timeline/speed")
@@ -400,9 +415,25 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
     def reset_layout(self) -> None:
         self.resize(*self.default_size())
-        self.main_split.setSizes([468, 470, 502])
-        self.centre.setSizes([340, 300])
-        self.vertical.setSizes([660, 190])
+        self.split_proportionally()
+
+    def split_proportionally(self) -> None:
+        """Panel sizes in proportion to the window (:data:`SPLIT_SHARES`; the timeline gets
+        about a fifth of the height, at least its minimum)."""
+        width = max(self.main_split.width(), self.width() - 8)
+        self.main_split.setSizes([width * share // 100 for share in SPLIT_SHARES])
+        height = max(self.vertical.height(), self.height() - 90)
+        timeline = max(self.timeline.minimumSizeHint().height(), int(height * 0.24))
+        self.vertical.setSizes([height - timeline, timeline])
+        centre = max(self.centre.height(), height - timeline)
+        self.centre.setSizes([centre * 3 // 5, centre * 2 // 5])
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if not getattr(self, "_splits_restored", True):
+            self.split_proportionally()
+
+    _splits_restored = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()

@@ -71,10 +71,42 @@ class ToolsMixin:
 
     # -- find ---------------------------------------------------------------------------------
     def show_find(self) -> None:
+        opening = not self.find_dock.isVisible()
         self.find_dock.show()
         self.find_dock.raise_()
+        if opening:
+            self._make_room_for_find()
         self.find_panel.query.setFocus()
         self.find_panel.query.selectAll()
+
+    def _make_room_for_find(self) -> None:
+        """Give the Find dock about a third of the window, taken from the timeline first (down
+        to its minimum), so the event list keeps its rows; undone when the dock closes."""
+        from PySide6.QtCore import Qt, QTimer
+
+        dock_h = max(150, min(320, int(self.height() * 0.28)))
+        self.resizeDocks([self.find_dock], [dock_h], Qt.Orientation.Vertical)
+        before = self.vertical.sizes()
+        self._sizes_before_find = before
+
+        def shrink_timeline() -> None:
+            sizes = self.vertical.sizes()
+            total = sum(sizes)
+            least = self.timeline.minimumSizeHint().height()
+            timeline = max(least, before[1] - dock_h)
+            self.vertical.setSizes([max(0, total - timeline), timeline])
+            centre = sum(self.centre.sizes())
+            self.centre.setSizes([centre * 5 // 8, centre - centre * 5 // 8])  # the list first
+
+        QTimer.singleShot(0, shrink_timeline)
+
+    def _find_dock_visibility(self, visible: bool) -> None:
+        before = getattr(self, "_sizes_before_find", None)
+        if not visible and before is not None:
+            self._sizes_before_find = None
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, lambda: self.vertical.setSizes(before))
 
     def _find(self, q: Any, resume: bool) -> None:
         from inspector.ui.find import scan

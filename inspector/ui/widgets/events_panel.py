@@ -6,7 +6,6 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QMenu,
     QTableView,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.format import short_topic
 from inspector.ui.models.events import EventsModel
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, mono_font, time_width
 from inspector.ui.workers import TaskRunner
 
@@ -51,13 +51,10 @@ class EventsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        hh = self.view.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        hh.setStretchLastSection(False)
-        self.view.setColumnWidth(0, 70)
-        self.view.setColumnWidth(1, time_width(self.view))
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.view.setColumnWidth(3, 80)
+        # Version, Time, Type, Size: the type takes the rest (elided in the middle)
+        fit_columns(self.view, elastic=(2,), caps={1: time_width(self.view)},
+                    min_px={0: 56, 1: time_width(self.view)}, min_elastic_px=80)
+        install_copy(self.view)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(0, 0, 0, 0)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QTableView,
     QVBoxLayout,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.ui.models.log import LogModel
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, elastic, mono_font
 from inspector.ui.workers import TaskRunner
 
@@ -32,12 +32,9 @@ class LogPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        hh = self.view.horizontalHeader()
-        hh.setStretchLastSection(True)
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, w in enumerate((64, 104, 56, 136)):
-            self.view.setColumnWidth(col, w)
+        # Position, Stream, Version, Type, Time: the time and type whole, the id elided
+        fit_columns(self.view, elastic=(1,), caps={3: 190, 4: 240}, min_elastic_px=110)
+        install_copy(self.view)
         self.stack = PlaceholderStack(self.view, "Open a store to see its global log.")
         self.info = elastic(QLabel())
         self.info.setStyleSheet("color: palette(placeholder-text);")

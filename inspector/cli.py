@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        validate_args(args, option_names(parser))
+        validate_args(args, option_names(parser, args))
         return int(args.func(args) or 0)
     except InspectorError as exc:
         print(f"event-inspector: {redact(one_line(exc))}", file=sys.stderr)
@@ -126,18 +126,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 INT64 = 2**63
 
 
-def option_names(parser: argparse.ArgumentParser) -> dict[str, str]:
-    """``dest -> how the user wrote it`` (``--from``, ``STREAM``) over every subcommand."""
+def option_names(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """``dest -> how the user wrote it`` (``--from``, ``STREAM``) for the command that ran.
+
+    Also ``dest + "\\x00scalar"`` for options that take exactly one value.
+    """
     names: dict[str, str] = {}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                for dest, name in option_names(sub).items():
-                    names.setdefault(dest, name)
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                names.update(option_names(chosen, args))
         elif action.option_strings:
-            names.setdefault(action.dest, max(action.option_strings, key=len))
-            if action.nargs is None and isinstance(action, argparse._StoreAction):
-                names.setdefault(f"{action.dest}\x00scalar", "")
+            names[action.dest] = max(action.option_strings, key=len)
+            if action.nargs is None and type(action) is argparse._StoreAction:
+                names[f"{action.dest}\x00scalar"] = ""
         else:
             names.setdefault(action.dest, str(action.metavar or action.dest).upper())
     return names

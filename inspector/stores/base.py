@@ -588,10 +588,10 @@ class SqlStore:
         conds: list[str] = []
         params: list[Any] = []
         if after is not None:
-            conds.append(
-                f"(originator_id > {p} OR (originator_id = {p} AND originator_version > {p}))"
-            )
-            params += [after[0], after[0], int(after[1])]
+            # a row-value keyset: one index range on both SQLite (3.15+) and PostgreSQL (an
+            # OR of the two conditions makes SQLite read and sort the rest of the range)
+            conds.append(f"(originator_id, originator_version) > ({p}, {p})")
+            params += [after[0], int(after[1])]
         elif lo is not None:
             conds.append(f"originator_id >= {p}")
             params.append(lo)

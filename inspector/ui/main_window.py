@@ -172,6 +172,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         )
         self.events_panel.versionSelected.connect(self.set_version)
         self.events_panel.diffEndPicked.connect(self._diff_end_picked)
+        self.events_panel.whatIfPicked.connect(self._whatif_picked)
         self.events_panel.model.pageLoaded.connect(self._events_page_loaded)
         self.events_panel.model.loadFailed.connect(self.show_error)
         self.timeline.versionRequested.connect(self.set_version)
@@ -357,7 +358,26 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         view.addAction(self.find_dock.toggleViewAction())
         view.addAction("Reset layout", self.reset_layout)
         help_menu = mb.addMenu("&Help")
+        self.act_shortcuts = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        self.act_shortcuts.setShortcut(QKeySequence("Ctrl+/"))
+        help_menu.addAction("&Documentation (command line, JSON)", self.show_docs)
+        help_menu.addSeparator()
         help_menu.addAction("&About Event History Inspector", self.show_about)
+
+    def _whatif_picked(self, what: str, version: int) -> None:
+        """Right-click "What-if" on an event: the What-if tab, skipping (and replaying) or
+        editing that version."""
+        lazy = self.extra_panels.get("What-if")
+        if lazy is None:
+            return
+        self.right_tabs.setCurrentWidget(lazy)
+        panel = lazy.panel()
+        if what == "skip":
+            panel.skip(version)
+            panel.run()
+        else:
+            panel.edit_version.setValue(version)
+            panel.edit_json.setFocus()
 
     def _diff_end_picked(self, end: str, version: int) -> None:
         self.right_tabs.setCurrentWidget(self.diff_panel)
@@ -585,6 +605,21 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.streamOpened.emit(info["id"])
 
     # -- about, drag and drop -----------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        from inspector.ui.help import ShortcutsDialog
+
+        menus = [a.menu() for a in self.menuBar().actions() if a.menu() is not None]
+        self.shortcuts_dialog = ShortcutsDialog(menus, self)
+        self.shortcuts_dialog.show()
+
+    def show_docs(self) -> None:
+        from inspector.ui.help import docs_url, open_docs
+
+        if not open_docs():
+            url = docs_url()
+            where = url.toLocalFile() if url is not None else "event-inspector --help"
+            self.show_info(f"The documentation (command line and JSON output): {where}")
+
     def show_about(self) -> None:
         from inspector.ui.about import AboutDialog
 

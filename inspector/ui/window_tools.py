@@ -10,8 +10,35 @@ from PySide6.QtWidgets import QFileDialog
 from inspector.ui.workers import Ticket
 
 
+def export_folder() -> str:
+    """The user's documents folder (the home folder when the platform names none)."""
+    from PySide6.QtCore import QStandardPaths
+
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return docs if docs and os.path.isdir(docs) else os.path.expanduser("~")
+
+
+def safe_name(text: str) -> str:
+    """``text`` usable in a file name on every OS (ids may hold ``/``, ``:`` and spaces)."""
+    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip("._")
+    return keep[:120] or "export"
+
+
 class ToolsMixin:
     """MainWindow's Live polling, Find scans and exports."""
+
+    def export_name(self, what: str) -> str:
+        """The default file name: ``<stream>-events.csv``, ``<stream>-events.json``,
+        ``<stream>-v<V>-state.json``, ``<stream>-v<A>-v<B>-diff.json``."""
+        stream = safe_name(str((self.stream or {}).get("id", "export")))
+        if what == "csv":
+            return f"{stream}-events.csv"
+        if what == "events":
+            return f"{stream}-events.json"
+        if what == "state":
+            return f"{stream}-v{self.version}-state.json"
+        diff = self.diff or {}
+        return f"{stream}-v{diff.get('from', '')}-v{diff.get('to', self.version)}-diff.json"
 
     # -- live ---------------------------------------------------------------------------------
     def set_live(self, on: bool) -> None:
@@ -157,11 +184,10 @@ class ToolsMixin:
             return
         if path is None:
             suffix = "csv" if what == "csv" else "json"
-            base = (self.stream or {}).get("id", "export")
             path, _ = QFileDialog.getSaveFileName(
                 self,
                 "Export",
-                os.path.join(os.getcwd(), f"{base}-{what}.{suffix}"),
+                os.path.join(export_folder(), self.export_name(what)),
                 "CSV (*.csv)" if suffix == "csv" else "JSON (*.json)",
             )
             if not path:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView
 
@@ -49,11 +49,18 @@ class ColumnFitter(QObject):
         hh.sectionResized.connect(self._user_resized)
         view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         view.viewport().installEventFilter(self)
+        # Rows that fill in later (placeholders, then data) widen columns, debounced; columns
+        # only grow until the model resets, so they never jump while one scrolls.
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(120)
+        self._later.timeout.connect(self.refit)
         model = view.model()
         if model is not None:
             model.modelReset.connect(self._reset)
             model.rowsInserted.connect(self._rows_inserted)
             model.layoutChanged.connect(self.refit)
+            model.dataChanged.connect(lambda *_: self._later.start())
         self.refit()
 
     # -- events -------------------------------------------------------------------------------
@@ -64,6 +71,7 @@ class ColumnFitter(QObject):
 
     def _reset(self) -> None:
         self._measured_rows = 0
+        self.widths = {}
         self.refit()
 
     def _rows_inserted(self, *_args: Any) -> None:
@@ -94,7 +102,8 @@ class ColumnFitter(QObject):
             header = hh.sectionSizeFromContents(c).width() + 8
             content = self.view.sizeHintForColumn(c) if model.rowCount() else 0
             cap = self.caps.get(c, DEFAULT_CAP_PX)
-            self.widths[c] = max(self.min_px.get(c, 0), min(max(header, content), cap))
+            width = max(self.min_px.get(c, 0), min(max(header, content), cap))
+            self.widths[c] = max(width, self.widths.get(c, 0))
 
     def fit(self) -> None:
         if not shiboken6.isValid(self.view):

@@ -38,6 +38,7 @@ class EventsTable(QTableView):
 class EventsPanel(QWidget):
     versionSelected = Signal(int)
     diffEndPicked = Signal(str, int)  # "from" or "to", version (right-click menu)
+    whatIfPicked = Signal(str, int)  # "skip" or "edit", version (right-click menu)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +79,12 @@ class EventsPanel(QWidget):
             a = QAction(text, self)
             a.setObjectName(f"diff-{end}")
             a.triggered.connect(lambda _c=False, end=end, v=v: self.diffEndPicked.emit(end, v))
+            out.append(a)
+        for what, text in (("skip", f"What-if: without version {v}"),
+                           ("edit", f"What-if: edit version {v}…")):
+            a = QAction(text, self)
+            a.setObjectName(f"whatif-{what}")
+            a.triggered.connect(lambda _c=False, what=what, v=v: self.whatIfPicked.emit(what, v))
             out.append(a)
         return out
 

@@ -147,7 +147,10 @@ class UmaStore:
         """One bounded read, all of it fetched (batches) before returning."""
         def run() -> list[Any]:
             resp = self.client.read(query=query, start=start, backwards=backwards, limit=limit)
-            return list(resp)
+            out: list[Any] = []
+            while batch := resp.next_batch():  # whole batches: far fewer calls than iterating
+                out.extend(batch)
+            return out
 
         return self._call(run)
 

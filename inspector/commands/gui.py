@@ -57,6 +57,7 @@ def request_from_args(args: argparse.Namespace) -> Any:
         password=spec.password or getattr(args, "api_key", None),
         paths=paths,
         app_class=app_class,
+        projector=getattr(args, "projector", None),
         mode=args.mode,
     )
 

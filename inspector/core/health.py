@@ -148,25 +148,28 @@ def _make_decoder(domain: Any, codec: Codec) -> Any:
 
         def parse(self, ev: Any, text: bytes) -> dict[str, Any]:
             data = super().parse(ev, text)
-            topic = ev[2] if isinstance(ev, tuple) else ev.topic
-            info = self._classes.get(topic)
-            if info is not None:
-                cls, current = info[0], info[1]
-                stored = data.get("class_version", 1)
-                if isinstance(stored, int) and isinstance(current, int):
-                    if stored > current:
-                        raise self._fail(
-                            ev,
-                            f"class_version {stored} stored is newer than the code's "
-                            f"{cls.__qualname__}.class_version {current}",
-                        )
-                    for v in range(stored, current):
-                        if not callable(getattr(cls, f"upcast_v{v}_v{v + 1}", None)):
-                            raise self._fail(
-                                ev,
-                                f"class_version {stored} stored, {current} in the code, but "
-                                f"{cls.__qualname__} has no upcast_v{v}_v{v + 1}",
-                            )
+            info = self._classes.get(ev[2] if type(ev) is tuple else ev.topic)
+            if info is None:
+                return data
+            current = info[1]
+            stored = data.get("class_version", 1)
+            if stored == current or not (isinstance(stored, int)
+                                         and isinstance(current, int)):
+                return data
+            cls = info[0]
+            if stored > current:
+                raise self._fail(
+                    ev,
+                    f"class_version {stored} stored is newer than the code's "
+                    f"{cls.__qualname__}.class_version {current}",
+                )
+            for v in range(stored, current):
+                if not callable(getattr(cls, f"upcast_v{v}_v{v + 1}", None)):
+                    raise self._fail(
+                        ev,
+                        f"class_version {stored} stored, {current} in the code, but "
+                        f"{cls.__qualname__} has no upcast_v{v}_v{v + 1}",
+                    )
             return data
 
     dec = CheckDecoder(domain, codec)

@@ -337,6 +337,7 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
 
 class PgStore(SqlStore):
     placeholder = "%s"
+    raw_id_expr = "originator_id::text"
 
     def __init__(
         self, connector: PgConnector, tables: AppTables, all_apps: list[AppTables], layout: str

@@ -273,10 +273,14 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         )
         tb.addWidget(spacer)
         self.goto_edit = QLineEdit()
-        self.goto_edit.setPlaceholderText("Go to stream id… (Ctrl+L)")
+        self.goto_edit.setPlaceholderText("Go to stream: id or its beginning… (Ctrl+L)")
         self.goto_edit.setClearButtonEnabled(True)
-        self.goto_edit.setFixedWidth(340)
-        self.goto_edit.returnPressed.connect(self._goto_entered)
+        self.goto_edit.setMinimumWidth(220)
+        self.goto_edit.setMaximumWidth(340)
+        from inspector.ui.goto import StreamGoto
+
+        self.goto = StreamGoto(self.goto_edit, self.runner, lambda: self.session,
+                               self.open_stream)
         tb.addWidget(self.goto_edit)
         self.live_box = QCheckBox("Live")
         self.live_box.setToolTip("Follow new events in the global log and the open stream")
@@ -529,11 +533,6 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
     def focus_goto(self) -> None:
         self.goto_edit.setFocus()
         self.goto_edit.selectAll()
-
-    def _goto_entered(self) -> None:
-        text = self.goto_edit.text().strip()
-        if text:
-            self.open_stream(text)
 
     def open_stream(self, stream_id: str, version: int | None = None) -> None:
         """Show ``stream_id`` at ``version`` (default: its last version)."""

@@ -77,6 +77,10 @@ class ToolsMixin:
         if self.session is None:
             return
         self.log_panel.model.poll()
+        head = r.get("max_position")
+        known = self.streams_panel.totals.get("max_position")
+        if head is not None and known is not None and head > known:
+            self._load_totals()  # the footer's stream and event counts follow the store
         stream = self.stream
         if stream is None or sid != stream["id"] or r.get("last") is None:
             return

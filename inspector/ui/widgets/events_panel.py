@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -123,7 +123,15 @@ class EventsPanel(QWidget):
         )
         sm.blockSignals(False)
         self.view.scrollTo(idx, QAbstractItemView.ScrollHint.EnsureVisible)
+        # Rows inserted just now (Live) are laid out on the next pass: scroll again then.
+        QTimer.singleShot(0, lambda: self._ensure_visible(version))
         self.view.viewport().update()
+
+    def _ensure_visible(self, version: int) -> None:
+        row = self.model.row_of_version(version)
+        if 0 <= row < self.model.rowCount() and self.current_version() == version:
+            self.view.scrollTo(self.model.index(row, 0),
+                               QAbstractItemView.ScrollHint.EnsureVisible)
 
     def current_version(self) -> int | None:
         idx = self.view.currentIndex()

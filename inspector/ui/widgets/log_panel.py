@@ -43,6 +43,10 @@ class LogPanel(QWidget):
         lay.addWidget(self.stack, 1)
         lay.addWidget(self.info)
         self.model.pageLoaded.connect(self._loaded)
+        # Live: when the newest row was on screen before new rows came, keep the newest in view
+        self._at_bottom = False
+        self.model.rowsAboutToBeInserted.connect(self._remember_bottom)
+        self.model.rowsInserted.connect(self._follow_bottom)
         self.model.loadFailed.connect(
             lambda m: self.stack.show_message(f"Could not read the log: {m}")
         )
@@ -70,6 +74,15 @@ class LogPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._load()
+
+    def _remember_bottom(self, *_: Any) -> None:
+        bar = self.view.verticalScrollBar()
+        self._at_bottom = bool(self.model.rows) and self.model.exhausted and (
+            bar.value() >= bar.maximum() - 2)
+
+    def _follow_bottom(self, *_: Any) -> None:
+        if self._at_bottom:
+            self.view.scrollToBottom()
 
     def _loaded(self, n: int) -> None:
         if n:

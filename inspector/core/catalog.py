@@ -329,6 +329,7 @@ class Catalog:
         shape_map = shapes.shapes
         new_shape = shapes.new
         unknown = UNKNOWN_TYPE
+        msgpack = getattr(self.codec, "payload_format", "json") == "msgpack"  # DCB payloads
         for pos, raw, version, raw_topic, state in rows:
             if type(state) is not bytes:
                 state = as_bytes(state)
@@ -342,15 +343,22 @@ class Catalog:
                     if isinstance(raw_topic, (bytes, memoryview)) and not isinstance(
                         raw_topic, str) else raw_topic)
             size = len(state)
-            if no_key and state[:1] == b"{":
-                text: bytes | None = state
+            unpacked = None
+            if msgpack:
+                unpacked = self.codec.decode(state)
+                text: bytes | None = state if unpacked.error is None else None
+            elif no_key and state[:1] == b"{":
+                text = state
             else:
                 text = plaintext(state)[0]
             data: Any = None
             ts: str | None = None
             if text is not None:
                 try:
-                    data = loads(text)
+                    if unpacked is not None:
+                        data = unpacked.data
+                    else:
+                        data = loads(text)
                 except orjson.JSONDecodeError:
                     d = self.codec.decode(state)
                     data = d.data if d.error is None else None
@@ -389,10 +397,10 @@ class Catalog:
                 agg[stream] = [None, version, version, ts, ts, 1, {day: 1}, size]
                 first_ot[stream] = _origin_topic(data)
                 continue
-            if version < s[1]:
+            if version is not None and (s[1] is None or version < s[1]):
                 s[1] = version
                 first_ot[stream] = _origin_topic(data)
-            if version > s[2]:
+            if version is not None and (s[2] is None or version > s[2]):
                 s[2] = version
             if ts is not None:
                 if s[3] is None or ts < s[3]:

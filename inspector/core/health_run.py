@@ -150,7 +150,7 @@ def checkpoint_path(store: Any, opts: CheckOptions) -> Path:
     from inspector.stores.writer import redacted_location
 
     key = json.dumps([
-        CHECKPOINT_VERSION, redacted_location(store), store.tables.schema, store.name,
+        CHECKPOINT_VERSION, redacted_location(store), store.describe().get("schema"), store.name,
         opts.type_filter, opts.prefix, opts.app_class,
         [str(Path(p).expanduser().resolve()) for p in opts.paths],
     ])

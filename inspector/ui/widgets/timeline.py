@@ -304,7 +304,10 @@ class Timeline(QWidget):
         known = int(np.count_nonzero(~np.isnan(times))) if n else 0
         if n and not known:
             self.status.setText("")
-            self.show_placeholder("No event times to plot: the events could not be decoded.")
+            self.show_placeholder(
+                "No event times to plot: the events carry no timestamp (DCB decisions) "
+                "or could not be decoded."
+            )
             return
         self.placeholder.hide()
         self.plot.show()

@@ -206,14 +206,26 @@ def cmd_projections(args: argparse.Namespace) -> int:
     print_table(
         ["name", "table", "upstream", "position", "head", "lag"],
         [[e["name"], e["table"] + (" (multi-row)" if e["multi_row"] else ""), e["upstream"],
-          e["position"], e["head"], e["lag"]] for e in entries],
+          e["position"], e["head"], _lag_text(e)] for e in entries],
     )
+    notes = [f"{e['name']}: {e['lag_note']}" for e in entries if e.get("lag_note")]
+    for note in notes:
+        print(f"note: {note}")
+    if not entries:
+        print("no tracking rows: no projection or follower has recorded a position in "
+              + ("this application" if spec.app else "this database"), file=sys.stderr)
     if defs:
         print()
         print_table(["projection", "class", "view", "topics"],
                     [[d["name"], d["class"], d["view"] or "(choose with --view)",
                       ", ".join(d["topics"]) or "all"] for d in defs])
     return 0
+
+
+def _lag_text(e: dict[str, Any]) -> str:
+    if e["lag"] is None:
+        return "?"
+    return str(e["lag"]) if e.get("lag_exact", True) else f"≥{e['lag']}"
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

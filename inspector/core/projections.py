@@ -64,7 +64,7 @@ from inspector.core.projection_views import (
     view_tables,
 )
 from inspector.core.writes import RowChange, WritePlan, data_dir, run_plan
-from inspector.stores.base import Database, SqlStore, quote_ident
+from inspector.stores.base import LAG_SCAN_CAP, Database, SqlStore, quote_ident
 from inspector.stores.writer import StoreWriter, WriteError, redacted_location, store_kind
 
 DEFAULT_BATCH = 1000
@@ -74,6 +74,23 @@ Cancelled = Callable[[], bool]
 
 
 # -- listing ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TopicFilter:
+    """What a projection subscribes to, as far as it is known.
+
+    ``topics``: the topics it filters on (empty: every event), or None when they are unknown;
+    ``source``: where they were read (``source`` for literals read with ``ast``, ``imported``
+    for a projection the user picked); ``reason``: why they are unknown."""
+
+    topics: tuple[str, ...] | None
+    source: str = ""
+    reason: str | None = None
+
+
+# Projection name (lower case) -> its topic filter; None: nothing known about it.
+TopicsOf = Callable[[str], "TopicFilter | None"]
+
+
 @dataclass
 class TrackingEntry:
     name: str
@@ -84,6 +101,9 @@ class TrackingEntry:
     lag: int | None
     schema: str | None = None
     multi_row: bool = False
+    lag_exact: bool = True
+    lag_note: str | None = None
+    topics: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -95,7 +115,16 @@ class TrackingEntry:
             "lag": self.lag,
             "schema": self.schema,
             "multi_row": self.multi_row,
+            "lag_exact": self.lag_exact,
+            "lag_note": self.lag_note,
+            "topics": self.topics,
         }
+
+    def lag_text(self) -> str:
+        """The lag as shown in a table: a number, ``≥N`` past the scan cap, or ``?``."""
+        if self.lag is None:
+            return "?"
+        return f"{self.lag}" if self.lag_exact else f"≥{self.lag}"
 
 
 def projection_name_of(table: str) -> str:
@@ -146,40 +175,76 @@ def refresh_tracking_tables(store: SqlStore) -> list[str]:
     return found
 
 
-def list_projections(db: Database, app: str | None = None) -> list[TrackingEntry]:
+def list_projections(
+    db: Database, app: str | None = None, topics_of: TopicsOf | None = None
+) -> list[TrackingEntry]:
     """One entry per tracking row of the store's tracking tables (``__migration__`` excluded)."""
-    return list_store_projections([db.store(app)] if app else db.all_stores(), db.all_stores())
+    return list_store_projections([db.store(app)] if app else db.all_stores(), db.all_stores(),
+                                  topics_of)
 
 
-def list_store_projections(stores: Sequence[SqlStore],
-                           all_stores: Sequence[SqlStore]) -> list[TrackingEntry]:
-    """Tracking entries of ``stores``; heads from the upstream application among ``all_stores``."""
+def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlStore],
+                           topics_of: TopicsOf | None = None) -> list[TrackingEntry]:
+    """Tracking entries of ``stores``; heads and lags from the upstream application among
+    ``all_stores``.
+
+    ``lag`` is the number of the upstream's events after the tracked position that the
+    projection subscribes to (``topics_of`` its name: a topic filter read from source or from
+    a projection the user picked): an indexed, bounded count, so gaps in the positions (a
+    table shared by applications, rolled-back sequence values) do not inflate it. Topics that
+    cannot be known leave ``lag`` None with the reason in ``lag_note``."""
     heads: dict[str, int | None] = {}
     by_name = {s.name.lower(): s for s in all_stores}
+    by_app = {str(getattr(s.tables, "application_name", "") or "").lower(): s
+              for s in all_stores}
     for st in stores:
         refresh_tracking_tables(st)
-    seen: set[tuple[str | None, str]] = set()
+    seen: set[tuple[str | None, str, str | None, str]] = set()
     out: list[TrackingEntry] = []
     for st in stores:
         for table in st.tables.tracking_tables:
-            key = (st.tables.schema, table)
-            if key in seen:
-                continue
-            seen.add(key)
-            multi = tracking_is_multi_row(st, table)
+            multi: bool | None = None
             for row in st.tracking_rows(table):
-                up = by_name.get(str(row.name).lower())
+                key = (st.tables.schema, table, row.follower, str(row.name))
+                if key in seen:
+                    continue
+                seen.add(key)
+                if multi is None:
+                    multi = tracking_is_multi_row(st, table)
+                up_key = str(row.name).lower()
+                up = by_name.get(up_key) or by_app.get(up_key)
                 src = up if up is not None else (st if len(by_name) == 1 else None)
-                head = None
-                if src is not None:
+                name = row.follower or projection_name_of(table)
+                entry = TrackingEntry(name, table, str(row.name), row.position, None, None,
+                                      st.tables.schema, bool(multi))
+                if src is None:
+                    entry.lag_note = (f"upstream application {row.name!r} is not in this "
+                                      f"database (applications: {', '.join(sorted(by_name))})")
+                else:
                     hk = f"{src.tables.schema}.{src.name}"
                     if hk not in heads:
                         heads[hk] = src.max_position()
-                    head = heads[hk]
-                lag = None if head is None else head - (row.position or 0)
-                out.append(TrackingEntry(projection_name_of(table), table, str(row.name),
-                                         row.position, head, lag, st.tables.schema, multi))
+                    entry.head = heads[hk]
+                    _set_lag(entry, src, topics_of(name) if topics_of else None)
+                out.append(entry)
     return out
+
+
+def _set_lag(entry: TrackingEntry, upstream: SqlStore, known: TopicFilter | None) -> None:
+    if known is not None and known.topics is None:
+        entry.lag_note = known.reason or f"the topics of projection {entry.name} are unknown"
+        return
+    topics = tuple(known.topics) if known is not None and known.topics else ()
+    count = upstream.count_after(entry.position, topics)
+    entry.lag, entry.lag_exact = count.value, count.exact
+    if known is not None:
+        entry.topics = list(topics)
+        if topics:
+            entry.lag_note = (f"counts only the {len(topics)} topic(s) {entry.name} subscribes "
+                              f"to (read from {known.source or 'its definition'})")
+    if not count.exact:
+        entry.lag_note = ((entry.lag_note + "; ") if entry.lag_note else "") + (
+            f"at least {count.value}: counted within the next {LAG_SCAN_CAP} events only")
 
 
 # -- running ----------------------------------------------------------------------------------

@@ -186,12 +186,15 @@ class ProjectionsPanel(OpsPanel):
         if self.store is None:
             return
         store = self.store
+        db = getattr(self.session, "db", None)
 
         def work(ticket: Ticket) -> list[dict[str, Any]]:
             from inspector.core.projections import list_store_projections
 
             store.refresh()
-            return [e.to_json() for e in list_store_projections([store], [store])]
+            # Heads and lags come from the upstream application, which may be another one.
+            others = db.all_stores() if db is not None else [store]
+            return [e.to_json() for e in list_store_projections([store], others)]
 
         self.runner.submit("projections-list", work, self._listed, self._failed,
                            label="projections")
@@ -201,9 +204,15 @@ class ProjectionsPanel(OpsPanel):
         self.table.setRowCount(len(entries))
         for i, e in enumerate(entries):
             table = e["table"] + (" (multi-row)" if e.get("multi_row") else "")
+            lag = e["lag"]
+            lag_text = "?" if lag is None else (str(lag) if e.get("lag_exact", True)
+                                                 else f"≥{lag}")
             for j, v in enumerate((e["name"], table, e["upstream"], e["position"], e["head"],
-                                   e["lag"])):
-                self.table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
+                                   lag_text)):
+                item = QTableWidgetItem("" if v is None else str(v))
+                if j == 5 and e.get("lag_note"):
+                    item.setToolTip(e["lag_note"])
+                self.table.setItem(i, j, item)
 
     def _failed(self, message: str) -> None:
         self._busy = False

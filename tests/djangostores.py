@@ -99,14 +99,4 @@ def pg_store(pg: Any, tmp: Path) -> DjangoStore:
     return DjangoStore(pg.url(), ["--schema", schema], expected)
 
 
-@pytest.fixture(scope="session")
-def django_sqlite() -> DjangoStore:
-    return sqlite_store()
-
-
-@pytest.fixture(scope="session")
-def django_pg(pg: Any, tmp_path_factory: pytest.TempPathFactory) -> DjangoStore:
-    return pg_store(pg, tmp_path_factory.mktemp("django-pg"))
-
-
-__all__ = ["DjangoStore", "django_pg", "django_sqlite"]
+__all__ = ["DjangoStore", "pg_store", "sqlite_store"]

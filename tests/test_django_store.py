@@ -10,7 +10,17 @@ from typing import Any
 
 import pytest
 from cli_runner import run_cli
-from djangostores import DjangoStore, django_pg, django_sqlite  # noqa: F401
+from djangostores import DjangoStore, pg_store, sqlite_store
+
+
+@pytest.fixture(scope="session")
+def django_sqlite() -> DjangoStore:
+    return sqlite_store()
+
+
+@pytest.fixture(scope="session")
+def django_pg(pg: Any, tmp_path_factory: pytest.TempPathFactory) -> DjangoStore:
+    return pg_store(pg, tmp_path_factory.mktemp("django-pg"))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -40,14 +40,16 @@ def resolve_spec(args: argparse.Namespace) -> StoreSpec:
         or cipher_key_from_env()
     )
     spec.app = args.app or spec.app
+    spec.without_password()
+    if getattr(args, "password", None):
+        spec.password = args.password
     return spec
 
 
 def open_from_args(args: argparse.Namespace) -> tuple[Database, StoreSpec, Codec]:
     spec = resolve_spec(args)
     codec = Codec(spec.cipher_key)
-    password = getattr(args, "password", None) or None
-    db = open_database(spec.location, schema=spec.schema, password=password)
+    db = open_database(spec.location, schema=spec.schema, password=spec.password)
     return db, spec, codec
 
 

@@ -547,6 +547,126 @@ class SqlStore:
         scanned, matched = int(rows[0][0]), int(rows[0][1] or 0)
         return Count(matched, scanned < scan_cap)
 
+    def range_rows(
+        self,
+        lo: Any,
+        hi: Any,
+        *,
+        hi_inclusive: bool = False,
+        after: tuple[Any, int] | None = None,
+        limit: int = 5000,
+        max_position: int | None = None,
+    ) -> list[tuple[Any, Any, int, str, bytes]]:
+        """``(position, raw id, version, topic, state)`` of the events whose stored id lies in
+        ``[lo, hi)`` (``hi`` included with ``hi_inclusive``; None = unbounded), in
+        ``(originator_id, originator_version)`` order after the keyset ``after`` (a raw id and
+        a version): one index range scan per page, for whole-store scans. ``max_position``
+        leaves out events appended after a scan started. Ids are the column values as stored.
+        """
+        p = self.placeholder
+        conds: list[str] = []
+        params: list[Any] = []
+        if after is not None:
+            conds.append(
+                f"(originator_id > {p} OR (originator_id = {p} AND originator_version > {p}))"
+            )
+            params += [after[0], after[0], int(after[1])]
+        elif lo is not None:
+            conds.append(f"originator_id >= {p}")
+            params.append(lo)
+        if hi is not None:
+            conds.append(f"originator_id {'<=' if hi_inclusive else '<'} {p}")
+            params.append(hi)
+        if max_position is not None:
+            conds.append(f"{self.pos} <= {p}")
+            params.append(int(max_position))
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        sql = (
+            f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
+            f" FROM {self.events}{where} ORDER BY originator_id, originator_version"
+            f" LIMIT {int(limit)}"
+        )
+        return [
+            r if type(r[4]) is bytes else (r[0], r[1], r[2], r[3], as_bytes(r[4]))
+            for r in self.query_events(sql, params)
+        ]
+
+    def id_after_offset(self, lo: Any, offset: int, hi: Any = None,
+                        hi_inclusive: bool = False) -> Any:
+        """The stored id ``offset`` events after the first event with id >= ``lo`` (None
+        when the range ends first): an index-only walk, for cutting a scan into batches."""
+        p = self.placeholder
+        conds, params = [], []
+        if lo is not None:
+            conds.append(f"originator_id >= {p}")
+            params.append(lo)
+        if hi is not None:
+            conds.append(f"originator_id {'<=' if hi_inclusive else '<'} {p}")
+            params.append(hi)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        rows = self.query(
+            f"SELECT originator_id FROM {self.events}{where} ORDER BY originator_id"
+            f" LIMIT 1 OFFSET {int(offset)}",
+            params,
+        )
+        return rows[0][0] if rows else None
+
+    def next_id(self, after: Any, hi: Any = None, hi_inclusive: bool = False) -> Any:
+        """The smallest stored id greater than ``after`` (below ``hi``), or None."""
+        p = self.placeholder
+        sql = f"SELECT originator_id FROM {self.events} WHERE originator_id > {p}"
+        params: list[Any] = [after]
+        if hi is not None:
+            sql += f" AND originator_id {'<=' if hi_inclusive else '<'} {p}"
+            params.append(hi)
+        rows = self.query(sql + " ORDER BY originator_id LIMIT 1", params)
+        return rows[0][0] if rows else None
+
+    def snapshot_rows(
+        self, raw_id: Any, after_version: int | None = None, limit: int = 50
+    ) -> list[tuple[int, str, bytes]]:
+        """``(version, topic, state)`` of one stream's snapshots (raw stored id), by keyset."""
+        if not self.tables.snapshots_table:
+            return []
+        p = self.placeholder
+        sql = (
+            f"SELECT originator_version, topic, {self.state_expr}"
+            f" FROM {self.qualified(self.tables.snapshots_table)} WHERE originator_id = {p}"
+        )
+        params: list[Any] = [raw_id]
+        if after_version is not None:
+            sql += f" AND originator_version > {p}"
+            params.append(int(after_version))
+        sql += f" ORDER BY originator_version LIMIT {int(limit)}"
+        return [
+            (r[0], r[1], r[2] if type(r[2]) is bytes else as_bytes(r[2]))
+            for r in self.query(sql, params)
+        ]
+
+    def snapshot_ids_in_range(
+        self, lo: Any, hi: Any, hi_inclusive: bool = False
+    ) -> list[Any]:
+        """Raw ids of the streams with snapshots whose id lies in ``[lo, hi)`` (keys only)."""
+        if not self.tables.snapshots_table:
+            return []
+        p = self.placeholder
+        conds, params = [], []
+        if lo is not None:
+            conds.append(f"originator_id >= {p}")
+            params.append(lo)
+        if hi is not None:
+            conds.append(f"originator_id {'<=' if hi_inclusive else '<'} {p}")
+            params.append(hi)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        return [
+            r[0]
+            for r in self.query(
+                f"SELECT DISTINCT originator_id FROM"
+                f" {self.qualified(self.tables.snapshots_table)}{where}",
+                params,
+            )
+        ]
+
     def require_stream(self, stream: str) -> int:
         """The last version of ``stream``; StreamNotFoundError if it has no events."""
         v = self.last_version(stream)

@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -65,18 +65,48 @@ def check_display() -> None:
     """Say clearly when there is no screen to show a window on (Qt would abort the process)."""
     if QApplication.instance() is not None or not sys.platform.startswith("linux"):
         return
+    from inspector.core.errors import InspectorError
+
     if (
         os.environ.get("QT_QPA_PLATFORM")
         or os.environ.get("DISPLAY")
         or os.environ.get("WAYLAND_DISPLAY")
     ):
+        # Qt aborts the process when the platform plugin cannot load (and blames libxcb-cursor0
+        # whatever is missing): name the missing libraries and their packages instead.
+        from inspector.ui import qtcheck
+
+        plat = qtcheck.platform_name()
+        if plat in ("xcb", "wayland"):
+            missing = qtcheck.missing_libraries((plat,))
+            if missing:
+                pkgs = " ".join(qtcheck.debian_packages(missing, check=False))
+                raise InspectorError(
+                    f"Qt's {plat} platform plugin cannot load: missing {' '.join(missing)} "
+                    f"(on Debian/Ubuntu: apt install {pkgs}; ./run demo installs them)"
+                )
         return
-    from inspector.core.errors import InspectorError
 
     raise InspectorError(
         "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
         "use a headless command, or gui --screenshot FILE.png"
     )
+
+
+# Qt messages that say nothing to the user: the offscreen platform (headless --screenshot) warns on
+# every window whose size hints change.
+QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+def quiet_qt_messages() -> None:
+    """Drop :data:`QUIET_QT_MESSAGES`; every other Qt message still reaches stderr."""
+
+    def handler(kind: QtMsgType, context: Any, message: str) -> None:
+        if message in QUIET_QT_MESSAGES:
+            return
+        sys.stderr.write(f"{message}\n")
+
+    qInstallMessageHandler(handler)
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -107,7 +137,9 @@ def install_excepthook(win: MainWindow) -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        traceback.print_exception(kind, value, tb)
+        from inspector.core.redact import redact
+
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
         if issubclass(kind, KeyboardInterrupt):
             previous(kind, value, tb)
             return
@@ -169,6 +201,7 @@ def run(
 ) -> int:
     if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        quiet_qt_messages()
     check_display()
     app = make_app()
     win = MainWindow()

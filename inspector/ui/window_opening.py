@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
+from inspector.core.redact import redact
 from inspector.ui.session import OpenRequest, Session, demo_request, open_session
 from inspector.ui.workers import Ticket
 
@@ -94,12 +95,20 @@ class OpeningMixin:
         store = profile_store(self.settings)
         spec = req.to_spec()
         if store is not None and spec is not None:
-            store.add_recent(spec, remember_secrets=True)  # the spec carries no secrets
+            # The settings get the spec without secrets; a password or cipher key given on the
+            # command line goes to the keyring (when there is one), like one typed in the dialog.
+            from dataclasses import replace
+
+            spec = replace(spec, password=req.password, cipher_key=req.cipher_key)
+            store.add_recent(spec, remember_secrets=True)
             return
         recent = self.settings.value("recent/locations", []) or []
         if isinstance(recent, str):
             recent = [recent]
-        recent = [req.location, *[r for r in recent if r != req.location]][:10]
+        from inspector.core.redact import redact
+
+        loc = redact(req.location)
+        recent = [loc, *[r for r in recent if r != loc]][:10]
         self.settings.setValue("recent/locations", recent)
 
     def open_demo(
@@ -133,7 +142,7 @@ class OpeningMixin:
         self, req: OpenRequest, stream: str | None = None, version: int | None = None
     ) -> None:
         """Open ``req`` in the background; the current store stays until the new one is ready."""
-        self.loading_label.setText(f"Opening {req.location}…")
+        self.loading_label.setText(redact(f"Opening {req.location}…"))
 
         def work(ticket: Ticket) -> Any:
             s = open_session(req)
@@ -147,7 +156,7 @@ class OpeningMixin:
                 self.open_stream(stream, version)
 
         def failed(message: str) -> None:
-            self.show_error(f"Could not open {req.location}: {message}")
+            self.show_error(f"Could not open {redact(req.location)}: {message}")
             self.loading_label.setText("Ready" if self.session else "")
 
         self.runner.submit("open", work, done, failed, label="store")
@@ -165,13 +174,18 @@ class OpeningMixin:
         self._after_first_page = True  # the counts: once the first streams are shown
         self._remembered = False
         self.banner.dismiss()
+        self.statusBar().clearMessage()  # no message about the previous store stays
+        self.goto_edit.clear()
+        self._pending_version = None
+        self._find_total = 0
+        self.find_panel.reset()
         colour = req.env_colour
         app_part = f" · app {session.store.name}" if len(session.db.apps) > 1 else ""
         title = self.conn_label.fontMetrics().elidedText(
-            req.title(), Qt.TextElideMode.ElideMiddle, 520
+            redact(req.title()), Qt.TextElideMode.ElideMiddle, 520
         )
         self.conn_label.setText(f"<b>{title}</b> · {session.db.layout}{app_part}")
-        self.conn_label.setToolTip(session.store.location)
+        self.conn_label.setToolTip(redact(session.store.location))
         self.conn_label.setStyleSheet(
             f"QLabel#connLabel {{ border-left: 6px solid {colour}; padding-left: 6px; }}"
             if colour
@@ -179,7 +193,7 @@ class OpeningMixin:
         )
         self.ro_badge_action.setVisible(True)
         self.conn_status.setText(f"READ-ONLY · {session.db.layout}")
-        self.setWindowTitle(f"{req.title()} — Event History Inspector")
+        self.setWindowTitle(redact(f"{req.title()} — Event History Inspector"))
         self.mode_label.setText("")
         if session.replay_error:
             self.show_info(f"State replay is unavailable: {session.replay_error}")
@@ -188,12 +202,14 @@ class OpeningMixin:
         self.log_panel.set_session(session)
         self.find_panel.set_stream(None)
         for panel in self.extra_panels.values():
-            fn = getattr(panel, "set_session", None)
-            if fn is not None:
-                try:
-                    fn(session)
-                except Exception as exc:  # noqa: BLE001
-                    self.show_error(f"panel: {exc}")
+            for name, arg in (("set_session", session), ("set_stream", None)):
+                fn = getattr(panel, name, None)
+                if fn is not None:
+                    try:
+                        fn(arg)
+                    except Exception as exc:  # noqa: BLE001
+                        self.show_error(f"panel: {exc}")
+        self._write_mode_changed(False)  # write mode belongs to the store it was enabled on
         self.sessionOpened.emit()
 
     def _streams_page_loaded(self, _rows: int) -> None:

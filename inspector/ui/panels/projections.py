@@ -116,9 +116,26 @@ class ProjectionsPanel(OpsPanel):
 
     # -- context ------------------------------------------------------------------------------
     def context_changed(self) -> None:
+        self.reset_results()
         self._load_definitions()
         self.refresh()
         self._update_buttons()
+
+    def reset_results(self) -> None:
+        """Forget everything shown for the previous store: rows, output, progress, chart."""
+        if self._busy:
+            self._cancel.set()
+        for channel in ("projections-run", "projections-list", "projections-defs"):
+            self.runner.cancel(channel)
+        self._busy = False
+        self.entries = []
+        self.result = None
+        self.catalog_summary = None
+        self.table.setRowCount(0)
+        self.output.clear()
+        self.progress.setValue(0)
+        self.progress_label.setText("")
+        self._plot_days([])
 
     def set_stream(self, stream: str | None) -> None:  # the main window calls this; nothing to do
         return

@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_store_arg(p)
     p.add_argument("--definitions", action="store_true",
                    help="also list Projection classes found under --path")
+    p.add_argument("--projection", action="append", default=[], metavar="NAME|MODULE:CLASS",
+                   help="a projection whose topics filter its lag (imported; repeatable); "
+                        "literal topics are read from the source under --path without this")
     p.set_defaults(func=cmd_projections)
 
     p = sub.add_parser("rebuild", parents=[common, write],
@@ -182,19 +185,25 @@ def _done(args: argparse.Namespace, plan: WritePlan, extra: dict[str, Any] | Non
 
 # -- projections ------------------------------------------------------------------------------
 def cmd_projections(args: argparse.Namespace) -> int:
-    from inspector.core.projections import discover_projections, list_projections
+    from inspector.core.projections import (
+        discover_projections,
+        list_projections,
+        topic_filters,
+    )
     from inspector.stores.writer import store_kind
 
     db, spec, codec = open_from_args(args)
     with db:
-        entries = [e.to_json() for e in list_projections(db, spec.app)]
         defs: list[dict[str, Any]] = []
         problems: list[str] = []
+        found: list[Any] = []
+        kind = store_kind(db.store(spec.app) if spec.app or len(db.apps) == 1
+                          else db.all_stores()[0])
         if args.definitions or args.path:
-            kind = store_kind(db.store(spec.app) if spec.app or len(db.apps) == 1
-                              else db.all_stores()[0])
             found, problems = discover_projections(list(args.path or []), kind)
             defs = [d.to_json() for d in found]
+        topics_of = topic_filters(list(args.path or []), kind, args.projection, found)
+        entries = [e.to_json() for e in list_projections(db, spec.app, topics_of)]
     for msg in problems:
         print(f"event-inspector: warning: cannot import {msg}", file=sys.stderr)
     if args.json:

@@ -231,7 +231,14 @@ def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlS
                     if hk not in heads:
                         heads[hk] = src.max_position()
                     entry.head = heads[hk]
-                    _set_lag(entry, src, topics_of(name) if topics_of else None)
+                    known = topics_of(name) if topics_of else None
+                    _set_lag(entry, src, known)
+                    if known is None and topics_of is not None and entry.lag is not None:
+                        entry.lag_note = (
+                            f"counts every later event: no projection named {name!r} was "
+                            f"found (give --path DIR, or --projection MODULE:CLASS, to count "
+                            f"only the topics it subscribes to)"
+                            + (f"; {entry.lag_note}" if entry.lag_note else ""))
                 out.append(entry)
     return out
 
@@ -251,6 +258,77 @@ def _set_lag(entry: TrackingEntry, upstream: SqlStore, known: TopicFilter | None
     if not count.exact:
         entry.lag_note = ((entry.lag_note + "; ") if entry.lag_note else "") + (
             f"at least {count.value}: counted within the next {LAG_SCAN_CAP} events only")
+
+
+def topic_filters(
+    paths: Sequence[str], kind: str, picked: Sequence[str | ProjectionDef] = (),
+    found: Sequence[Any] | None = None,
+) -> TopicsOf:
+    """What each projection subscribes to, by name (case-insensitive), for :func:`_set_lag`.
+
+    Topics are read from source (``ast``, nothing imported) when the class gives them as
+    literal strings (:func:`discover_projections`, or ``found`` when already discovered);
+    a projection the user picked (``picked``: a name found under ``paths`` or
+    ``MODULE:CLASS``) is imported and its ``topics`` attribute wins. A projection found in
+    source whose topics are not literal, or a name several projections share, maps to an
+    unknown filter with the reason and how to fix it; an unknown name maps to None."""
+    known: dict[str, TopicFilter] = {}
+    if found is None and paths:
+        found = discover_projections(list(paths), kind)[0]
+    by_name: dict[str, list[Any]] = {}
+    for d in found or ():
+        by_name.setdefault(str(d.name).lower(), []).append(d)
+    for name, defs in by_name.items():
+        topics = {d.topics for d in defs}
+        if len(topics) > 1:
+            known[name] = TopicFilter(None, "source", (
+                f"several projections are named {defs[0].name!r} ("
+                + ", ".join(d.spec for d in defs) + "); pick one with --projection MODULE:CLASS"))
+        elif defs[0].topics is None:
+            d = defs[0]
+            known[name] = TopicFilter(None, "source", (
+                f"the topics of {d.spec} are not literal strings in its source, so they are "
+                f"not known without importing it; pick it (--projection {d.spec}) to count "
+                f"only its topics"))
+        else:
+            known[name] = TopicFilter(tuple(defs[0].topics), "source")
+    for spec in picked:
+        if isinstance(spec, ProjectionDef):  # already imported (picked in the GUI)
+            name, topics = spec.name, tuple(spec.topics)
+        else:
+            name, topics = _picked_topics(spec, paths, found or ())
+        known[name.lower()] = TopicFilter(topics, "imported")
+    return lambda name: known.get(name.lower())
+
+
+def _picked_topics(
+    spec: str, paths: Sequence[str], found: Sequence[Any]
+) -> tuple[str, tuple[str, ...]]:
+    """(name, topics) of a projection the user picked: imported, because it was named."""
+    from eventsourcing.projection import Projection
+
+    from inspector.core.domain import add_paths
+    from inspector.core.projection_defs import _import_spec
+
+    add_paths(list(paths))
+    target = spec
+    if ":" not in spec:
+        matches = [d for d in found if str(d.name).lower() == spec.lower()
+                   or d.spec.rpartition(":")[2].rsplit(".", 1)[-1].lower() == spec.lower()]
+        if len(matches) != 1:
+            known = ", ".join(sorted(str(d.name) for d in found)) or "none"
+            what = "is ambiguous" if matches else "was not found" + (
+                " (give --path DIR)" if not paths else "")
+            raise InspectorError(f"--projection {spec!r} {what} (found: {known}); "
+                                 f"or give MODULE:CLASS")
+        target = matches[0].spec
+    cls = _import_spec(target, "--projection")
+    if not (isinstance(cls, type) and issubclass(cls, Projection)):
+        raise InspectorError(f"--projection {spec}: not an eventsourcing Projection subclass")
+    topics = getattr(cls, "topics", ()) or ()
+    if not all(isinstance(t, str) for t in topics):
+        raise InspectorError(f"--projection {spec}: its topics are not strings: {topics!r}")
+    return str(cls.name), tuple(topics)
 
 
 # -- running ----------------------------------------------------------------------------------

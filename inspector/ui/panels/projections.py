@@ -204,14 +204,25 @@ class ProjectionsPanel(OpsPanel):
             return
         store = self.store
         db = getattr(self.session, "db", None)
+        defs = list(self.definitions.values())
 
         def work(ticket: Ticket) -> list[dict[str, Any]]:
-            from inspector.core.projections import list_store_projections
+            from inspector.core.projections import (
+                ProjectionDef,
+                list_store_projections,
+                topic_filters,
+            )
+            from inspector.stores.writer import store_kind
 
             store.refresh()
+            # Lags count only the topics a projection subscribes to: literal ones read from
+            # source, or those of a projection picked (imported) in this panel.
+            topics_of = topic_filters(
+                [], store_kind(store), [d for d in defs if isinstance(d, ProjectionDef)],
+                [d for d in defs if not isinstance(d, ProjectionDef)])
             # Heads and lags come from the upstream application, which may be another one.
             others = db.all_stores() if db is not None else [store]
-            return [e.to_json() for e in list_store_projections([store], others)]
+            return [e.to_json() for e in list_store_projections([store], others, topics_of)]
 
         self.runner.submit("projections-list", work, self._listed, self._failed,
                            label="projections")

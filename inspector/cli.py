@@ -48,6 +48,11 @@ def common_options() -> argparse.ArgumentParser:
         help="AES key, base64 (default: EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)",
     )
     g.add_argument("--password", help="database password (prefer PGPASSWORD or the URL)")
+    g.add_argument(
+        "--api-key",
+        help="UmaDB API key (prefer EVENT_INSPECTOR_UMADB_API_KEY; never stored or printed)",
+    )
+    g.add_argument("--tls-ca", metavar="FILE", help="UmaDB: CA certificate for a TLS server")
     g.add_argument("--mode", choices=("auto", "domain", "generic"), default="auto")
     g.add_argument(
         "--path", action="append", default=[], metavar="DIR",

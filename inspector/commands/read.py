@@ -22,6 +22,7 @@ from inspector.core.codec import Codec
 from inspector.core.errors import InspectorError
 from inspector.core.normalise import normalise
 from inspector.core.search import DEFAULT_SCAN_CAP, search_log
+from inspector.stores.protocol import check_tags_supported
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> list[str]:
@@ -50,6 +51,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--after", type=int, default=None, help="position to continue after")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--topic", action="append", default=[], help="event topic (repeatable)")
+    p.add_argument(
+        "--type", dest="types", action="append", default=[],
+        help="stored event type (DCB: the decision's topic; same as --topic; repeatable)",
+    )
+    p.add_argument(
+        "--tag", dest="tags", action="append", default=[],
+        help="only events carrying this tag (DCB stores; repeatable: all must match)",
+    )
     p.add_argument("--contains", help="only events whose decoded payload contains TEXT")
     p.add_argument(
         "--scan-limit", type=int, default=DEFAULT_SCAN_CAP,
@@ -204,11 +213,13 @@ def json_bytes(obj: Any) -> bytes:
 def cmd_log(args: argparse.Namespace) -> int:
     check_limits(args)
     store, db, codec = open_store(args)
+    topics = [*args.topic, *args.types]
     with db:
+        check_tags_supported(store, args.tags)
         if args.contains:
             result = search_log(
                 store, codec, args.contains, after=args.after, limit=args.limit,
-                topics=args.topic, scan_cap=args.scan_limit,
+                topics=topics, scan_cap=args.scan_limit, tags=args.tags,
             )
             raw = result.events
             if result.capped:
@@ -218,7 +229,8 @@ def cmd_log(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
         else:
-            raw = store.log(args.after, args.limit, args.topic)
+            raw = store.log(args.after, args.limit, topics, tags=args.tags) if args.tags \
+                else store.log(args.after, args.limit, topics)
         rows = event_rows(args, store, codec, raw)
     _print_events(args, rows)
     return 0

@@ -19,6 +19,14 @@ from typing import Any
 
 from inspector.core.errors import InspectorError, StreamNotFoundError
 from inspector.core.ids import canonical_id, hex_prefix, hex_range, parse_uuid, string_prefix_upper
+from inspector.stores.protocol import (
+    Count,
+    EventStore,
+    RawEvent,
+    StreamRow,
+    TrackingRow,
+    check_tags_supported,
+)
 
 EXACT_COUNT_CAP = 200_000  # count rows exactly up to this many
 LAG_SCAN_CAP = 100_000  # a lag reads at most this many later events (then "at least")
@@ -30,36 +38,6 @@ TYPE_SNIFF_MAX_BYTES = 256 * 1024
 ID_TEXT = "text"  # TEXT: 32-hex (core sqlite) or arbitrary strings
 ID_UUID = "uuid"  # native uuid (PostgreSQL)
 ID_BYTES16 = "bytes16"  # 16-byte BLOB (eventsourcing_sqlalchemy on SQLite)
-
-
-@dataclass(frozen=True, slots=True)
-class RawEvent:
-    """One stored row, id in canonical form, state still as stored (maybe compressed/encrypted)."""
-
-    position: int | None
-    stream: str
-    version: int
-    topic: str
-    state: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class StreamRow:
-    id: str
-    version: int
-    first_topic: str | None
-    first_state: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class TrackingRow:
-    """One tracking position: ``name`` is the upstream application; ``follower`` the tracking
-    application where the table says so (Django's ``notification_tracking``), else None."""
-
-    table: str
-    name: str
-    position: int | None
-    follower: str | None = None
 
 
 @dataclass(slots=True)
@@ -74,12 +52,7 @@ class AppTables:
     snapshots_table: str | None = None
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Count:
-    value: int | None
-    exact: bool
+    family: str = "sql"  # which store module reads these tables ("sql", "dcb")
 
 
 def quote_ident(name: str) -> str:
@@ -88,9 +61,17 @@ def quote_ident(name: str) -> str:
 
 
 class SqlStore:
-    """Bounded reads over one application's tables. Subclasses provide connections."""
+    """Bounded reads over one application's tables. Subclasses provide connections.
+
+    Implements :class:`inspector.stores.protocol.EventStore` for the SQL families."""
 
     layout: str = ""
+    writable: bool = True
+    has_snapshots: bool = True
+    has_tracking: bool = True
+    tagged: bool = False
+    payload_format: str = "json"
+    needs_catalog: bool = False
     placeholder: str = "?"
     # The state column as selected: SQLite may hold a TEXT value there (CAST gives its bytes).
     state_expr: str = "state"
@@ -253,6 +234,17 @@ class SqlStore:
         return prefix, string_prefix_upper(prefix), False
 
     # -- reads --------------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        """Where this application's events are: ``{"schema", "events_table", "snapshots_table",
+        "extra_columns"}``."""
+        t = self.tables
+        return {
+            "schema": t.schema,
+            "events_table": t.events_table,
+            "snapshots_table": t.snapshots_table,
+            "extra_columns": t.extra_columns,
+        }
+
     def max_position(self) -> int | None:
         rows = self.query(f"SELECT MAX({self.pos}) FROM {self.events}")
         return rows[0][0] if rows else None
@@ -463,10 +455,26 @@ class SqlStore:
         )
         return rows[0][0] if rows and rows[0][0] is not None else None
 
+    def version_at_position(self, stream: str, position: int) -> int | None:
+        """The stream's last version at or before global ``position`` (None: none yet)."""
+        values = self.id_values(stream)
+        rows = self.query(
+            f"SELECT MAX(originator_version) FROM {self.events}"
+            f" WHERE originator_id IN ({self._p(len(values))})"
+            f" AND {self.pos} <= {self.placeholder}",
+            [*values, int(position)],
+        )
+        return rows[0][0] if rows and rows[0][0] is not None else None
+
     def log(
-        self, after: int | None = None, limit: int = 100, topics: Sequence[str] = ()
+        self,
+        after: int | None = None,
+        limit: int = 100,
+        topics: Sequence[str] = (),
+        tags: Sequence[str] = (),
     ) -> list[RawEvent]:
-        """The global log (notification order) after position ``after``."""
+        """The global log (notification order) after position ``after``; ``topics``: any of."""
+        check_tags_supported(self, tags)
         p = self.placeholder
         sql = (
             f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
@@ -501,6 +509,20 @@ class SqlStore:
             params.append(int(max_version))
         sql += " ORDER BY originator_version"
         return [self._row(r) for r in self.query(sql, params)]
+
+    def snapshot_signature(self, stream: str) -> tuple[Any, ...]:
+        """(count, max version, sum of versions) of the stream's stored snapshots: one indexed
+        aggregate query, so a replayer notices snapshots taken or deleted since it read them."""
+        table = self.tables.snapshots_table
+        if not table:
+            return ()
+        values = self.id_values(stream)
+        rows = self.query(
+            "SELECT COUNT(*), MAX(originator_version), SUM(originator_version)"
+            f" FROM {self.qualified(table)} WHERE originator_id IN ({self._p(len(values))})",
+            values,
+        )
+        return tuple(int(x) if x is not None else None for x in rows[0]) if rows else ()
 
     def tracking(self) -> list[TrackingRow]:
         """Every tracking row of this application's tracking tables (no ``__migration__``)."""
@@ -717,7 +739,7 @@ class Database:
         layout: str,
         location: str,
         apps: list[AppTables],
-        make_store: Callable[[AppTables], SqlStore],
+        make_store: Callable[[AppTables], EventStore],
         close: Callable[[], None],
     ) -> None:
         self.layout = layout
@@ -725,9 +747,9 @@ class Database:
         self.apps = apps
         self._make_store = make_store
         self._close = close
-        self._stores: dict[str, SqlStore] = {}
+        self._stores: dict[str, EventStore] = {}
 
-    def store(self, app: str | None = None) -> SqlStore:
+    def store(self, app: str | None = None) -> EventStore:
         """The store of application ``app`` (case-insensitive), or of the only one."""
         tables = check_app_choice(self.apps, app)
         key = f"{tables.schema}.{tables.name}"
@@ -735,10 +757,10 @@ class Database:
             self._stores[key] = self._make_store(tables)
         return self._stores[key]
 
-    def all_stores(self) -> list[SqlStore]:
+    def all_stores(self) -> list[EventStore]:
         return [self.store_for(t) for t in self.apps]
 
-    def store_for(self, tables: AppTables) -> SqlStore:
+    def store_for(self, tables: AppTables) -> EventStore:
         key = f"{tables.schema}.{tables.name}"
         if key not in self._stores:
             self._stores[key] = self._make_store(tables)

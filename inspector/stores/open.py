@@ -12,9 +12,18 @@ from inspector.stores.base import Database
 
 
 def open_database(
-    location: str, schema: str | None = None, password: str | None = None
+    location: str,
+    schema: str | None = None,
+    password: str | None = None,
+    *,
+    api_key: str | None = None,
+    tls_ca: str | None = None,
 ) -> Database:
-    """Open ``location`` read-only and discover its applications."""
+    """Open ``location`` read-only and discover its applications.
+
+    The family is chosen here, from the URL (``umadb://``) or the schema found (SQL tables of
+    the core library or its extensions, DCB tables); callers only see the store protocol.
+    ``api_key``/``tls_ca``: UmaDB's API key (a secret: never shown) and CA certificate file."""
     loc = location.strip()
     lower = loc.lower()
     if lower.startswith(("postgresql", "postgres:")):

@@ -46,6 +46,11 @@ class DomainContext:
         self.env = env
         self._resolved: dict[str, Any] = {}
         self._failed: dict[str, str] = {}
+        # functional aggregates (inspector.core.projector.attach): --projector and the app
+        # class's snapshotting_projectors
+        self.projector: Any = None
+        self.projector_name: str | None = None
+        self.projectors: dict[Any, Any] = {}
         self._lock = threading.RLock()
         # A mapper without cipher/compressor: replay feeds it plaintext (the codec sniffs and
         # undoes compression/encryption whatever the environment says).
@@ -200,8 +205,9 @@ def import_app_class(spec: str) -> type:
         except AttributeError:
             raise InspectorError(f"--app-class {spec}: {module!r} has no {qual!r}") from None
     from eventsourcing.application import Application
+    from eventsourcing.dcb.application import DCBApplication
 
-    if not (isinstance(obj, type) and issubclass(obj, Application)):
+    if not (isinstance(obj, type) and issubclass(obj, (Application, DCBApplication))):
         raise InspectorError(f"--app-class {spec}: not an eventsourcing Application subclass")
     return obj
 
@@ -211,6 +217,8 @@ def build_mapper(app_class: type | None, env: dict[str, str]) -> Any:
     from eventsourcing.application import Application
     from eventsourcing.popo import POPOFactory
 
+    if app_class is not None and not issubclass(app_class, Application):
+        app_class = None  # a DCBApplication: its own mapper is its env's MAPPER_TOPIC
     cls = app_class or Application
     app = object.__new__(cls)
     try:
@@ -230,8 +238,11 @@ def load_domain(
     app_class: str | None = None,
     cipher_key: str | None = None,
     env: dict[str, str] | None = None,
+    projector: str | None = None,
 ) -> DomainContext:
-    """Prepare domain mode: ``--path`` dirs, ``--app-class module:Class``, the app's mapper."""
+    """Prepare domain mode: ``--path`` dirs, ``--app-class module:Class``, the app's mapper,
+    and the projector functions of functional aggregates (``--projector module:function``, the
+    app class's ``snapshotting_projectors``; see :mod:`inspector.core.projector`)."""
     roots = add_paths(paths or [])
     cls = import_app_class(app_class) if app_class else None
     e: dict[str, str] = dict(env or {})
@@ -249,4 +260,8 @@ def load_domain(
             top = sys.modules.get(cls.__module__.split(".", 1)[0])
             locs = list(getattr(top, "__path__", []) or []) or [str(Path(f).parent)]
             roots = [*roots, *[str(Path(x).resolve()) for x in locs]]
-    return DomainContext(mapper, cls, roots, e)
+    ctx = DomainContext(mapper, cls, roots, e)
+    from inspector.core.projector import attach
+
+    attach(ctx, projector)
+    return ctx

@@ -52,7 +52,7 @@ class AppTables:
     snapshots_table: str | None = None
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
-    family: str = "sql"  # which store module reads these tables ("sql", "dcb")
+    family: str = "sql"  # which store module reads these tables ("sql", "dcb", "eventsourcing_django")
 
 
 def quote_ident(name: str) -> str:
@@ -492,6 +492,29 @@ class SqlStore:
             sql += " WHERE " + " AND ".join(conds)
         sql += f" ORDER BY {self.pos} LIMIT {int(limit)}"
         return [self._row(r) for r in self.query_events(sql, params)]
+
+    def log_rows(
+        self, after: int | None = None, limit: int = 100, max_position: int | None = None
+    ) -> list[tuple[Any, ...]]:
+        """The global log as raw tuples ``(position, stored id, version, topic, state)``: the
+        :meth:`log` query without building events (for whole-log passes like the catalog)."""
+        p = self.placeholder
+        sql = (
+            f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
+            f" FROM {self.events}"
+        )
+        conds: list[str] = []
+        params: list[Any] = []
+        if after is not None:
+            conds.append(f"{self.pos} > {p}")
+            params.append(int(after))
+        if max_position is not None:
+            conds.append(f"{self.pos} <= {p}")
+            params.append(int(max_position))
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += f" ORDER BY {self.pos} LIMIT {int(limit)}"
+        return self.query_events(sql, params)
 
     def snapshots(self, stream: str, max_version: int | None = None) -> list[RawEvent]:
         """The stored snapshots of a stream, oldest first."""

@@ -22,6 +22,8 @@ from inspector.stores.base import (
     SqlStore,
     quote_ident,
 )
+from inspector.stores.dcb_postgres import LAYOUT as DCB_LAYOUT
+from inspector.stores.dcb_postgres import DcbPgStore, discover_dcb
 from inspector.stores.schema import (
     TableShape,
     app_prefix,
@@ -413,6 +415,10 @@ def open_postgres(
 
         dj_apps, dj_tables = django.pg_apps(connector, tables)
         layout, apps = discover([t for t in tables if t.name not in dj_tables])
+        dcb_apps = discover_dcb(tables)
+        if dcb_apps:
+            apps = [*apps, *dcb_apps]
+            layout = layout or DCB_LAYOUT
         if dj_apps:
             layout = layout or django.LAYOUT
             apps = name_across_schemas([*dj_apps, *apps])
@@ -426,7 +432,10 @@ def open_postgres(
             layout,
             connector.display,
             apps,
-            lambda t: django.make_store(PgStore, connector, t, apps, layout),
+            lambda t: (
+                DcbPgStore(connector, t) if t.family == "dcb"
+                else django.make_store(PgStore, connector, t, apps, layout)
+            ),
             connector.close,
         )
     except BaseException:

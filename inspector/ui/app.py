@@ -18,27 +18,30 @@ from inspector.ui.window_opening import SETTINGS_APP, SETTINGS_ORG
 
 
 def dark_palette() -> QPalette:
+    """The dark palette of ``resources/themes/dark.json`` (Qt's standard one if it is missing)."""
+    from inspector.resources import theme
+
     p = QPalette()
-    base, window, text = QColor("#1e1f22"), QColor("#2b2d30"), QColor("#dfe1e5")
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        p.setColor(group, QPalette.ColorRole.Window, window)
-        p.setColor(group, QPalette.ColorRole.WindowText, text)
-        p.setColor(group, QPalette.ColorRole.Base, base)
-        p.setColor(group, QPalette.ColorRole.AlternateBase, QColor("#26282b"))
-        p.setColor(group, QPalette.ColorRole.Text, text)
-        p.setColor(group, QPalette.ColorRole.Button, window)
-        p.setColor(group, QPalette.ColorRole.ButtonText, text)
-        p.setColor(group, QPalette.ColorRole.ToolTipBase, QColor("#3c3f41"))
-        p.setColor(group, QPalette.ColorRole.ToolTipText, text)
-        p.setColor(group, QPalette.ColorRole.Highlight, QColor("#2f65ca"))
-        p.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-        p.setColor(group, QPalette.ColorRole.Link, QColor("#589df6"))
-        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor("#8c8f94"))
-        p.setColor(group, QPalette.ColorRole.Mid, QColor("#3c3f41"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6f737a"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6f737a"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6f737a"))
+    try:
+        data = theme("dark")
+    except (OSError, ValueError):
+        return p
+    for group_name, groups in (
+        ("active", (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive)),
+        ("disabled", (QPalette.ColorGroup.Disabled,)),
+    ):
+        for role_name, colour in (data.get(group_name) or {}).items():
+            role = getattr(QPalette.ColorRole, role_name, None)
+            if role is None:
+                continue
+            for group in groups:
+                p.setColor(group, role, QColor(colour))
     return p
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether ``palette`` is a dark one (its window colour is dark)."""
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def apply_palette(app: QApplication, scheme: Any = None) -> str:
@@ -57,7 +60,7 @@ def app_icon() -> QIcon:
         from inspector.resources import icon_path
 
         return QIcon(icon_path())
-    except (ImportError, FileNotFoundError):
+    except FileNotFoundError:
         return QIcon()
 
 
@@ -124,6 +127,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(SETTINGS_APP)
     app.setDesktopFileName("event-inspector")
     app.setStyle("Fusion")
+    from inspector.resources import stylesheet
+
+    app.setStyleSheet(stylesheet())
     apply_palette(app)
     app.styleHints().colorSchemeChanged.connect(lambda s: apply_palette(app, s))
     icon = app_icon()

@@ -336,6 +336,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         )
         self.act_play.setShortcut(QKeySequence("Ctrl+P"))
         go.addSeparator()
+        self.demo_menu = go.addMenu("&Demo streams")
+        self.demo_menu.menuAction().setVisible(False)
         self.act_live = go.addAction("&Live", lambda: self.live_box.toggle())
 
         view = mb.addMenu("&View")

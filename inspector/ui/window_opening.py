@@ -37,8 +37,35 @@ def profile_store(settings: QSettings) -> Any:
     return ProfileStore(settings)
 
 
+def demo_stream_id(named: dict[str, str], stream: str | None) -> str | None:
+    """``stream`` as given, or the id of the demo stream whose name it is (or uniquely contains,
+    case-insensitive: ``ledger`` finds "ledger operating account")."""
+    if not stream:
+        return stream
+    if stream in named:
+        return named[stream]
+    hits = [sid for label, sid in named.items() if stream.lower() in label.lower()]
+    return hits[0] if len(hits) == 1 else stream
+
+
 class OpeningMixin:
     """MainWindow's store opening (uses its runner, panels and settings)."""
+
+    demo_streams: tuple[str, dict[str, str]] = ("", {})  # the demo's location, its named streams
+
+    def _fill_demo_menu(self, session: Session) -> None:
+        """Go ▸ Demo streams: the demo's interesting streams by name (only while it is open)."""
+        location, named = self.demo_streams
+        menu = self.demo_menu
+        menu.clear()
+        is_demo = bool(named) and session.request.location == location
+        menu.menuAction().setVisible(is_demo)
+        if not is_demo:
+            return
+        for label, sid in named.items():
+            menu.addAction(label, lambda sid=sid: self.open_stream(sid))
+        names = ", ".join(f"“{label}”" for label in named)
+        self.statusBar().showMessage(f"Demo store: try {names} (Go ▸ Demo streams)", 30000)
 
     # -- opening ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -117,11 +144,13 @@ class OpeningMixin:
         """Open the demo store, creating it first (in the background, with progress) if needed."""
         self.loading_label.setText("Preparing the demo store…")
 
-        def work(ticket: Ticket) -> OpenRequest:
+        def work(ticket: Ticket) -> tuple[OpenRequest, dict[str, str]]:
             from inspector.demo import ensure_demo_store
 
             demo = ensure_demo_store(progress=lambda msg, frac: ticket.progress((msg, frac)))
-            return demo_request(demo, mode)
+            facts = getattr(demo, "facts", None) or {}
+            named = dict(facts.get("named_streams") or facts.get("long_streams") or {})
+            return demo_request(demo, mode), named
 
         def progress(p: tuple[str, float]) -> None:
             msg, frac = p
@@ -129,10 +158,15 @@ class OpeningMixin:
             self.busy_bar.setValue(int(frac * 100))
             self.loading_label.setText(f"Creating the demo store (first use): {msg}…")
 
+        def done(result: tuple[OpenRequest, dict[str, str]]) -> None:
+            req, named = result
+            self.demo_streams = (req.location, named)
+            self.open_store(req, demo_stream_id(named, stream), version)
+
         self.runner.submit(
             "open",
             work,
-            lambda req: self.open_store(req, stream, version),
+            done,
             lambda m: self.show_error(f"Could not prepare the demo store: {m}"),
             progress,
             label="demo store",
@@ -210,6 +244,7 @@ class OpeningMixin:
                     except Exception as exc:  # noqa: BLE001
                         self.show_error(f"panel: {exc}")
         self._write_mode_changed(False)  # write mode belongs to the store it was enabled on
+        self._fill_demo_menu(session)
         self.sessionOpened.emit()
 
     def _streams_page_loaded(self, _rows: int) -> None:

@@ -52,7 +52,7 @@ class AppTables:
     snapshots_table: str | None = None
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
-    family: str = "sql"  # which store module reads these tables ("sql", "dcb", "eventsourcing_django")
+    family: str = "sql"  # which store module reads these tables ("sql", "dcb", "django")
 
 
 def quote_ident(name: str) -> str:

@@ -117,7 +117,7 @@ def django_apps(
                 snapshots_table=schema.snapshots.name if schema.snapshots else None,
                 tracking_tables=[schema.tracking.name] if schema.tracking else [],
                 extra_columns=[],
-                family=LAYOUT,
+                family="django",
                 application_name=name,
             )
         )

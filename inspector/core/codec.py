@@ -307,17 +307,26 @@ class Codec:
             return Decoded(None, f"decode failed: {type(exc).__name__}: {exc}", None, False, raw)
 
 
+_UNPACK: Any = None
+
+
 def decode_msgpack(raw: bytes) -> Decoded:
     """A DCB payload: one msgpack value (as ``msgspec.msgpack.encode`` writes a decision: a map
     of its fields; timestamps as msgpack's timestamp extension, read back as UTC datetimes).
     Anything else (truncated, trailing bytes, not msgpack) is an error value. Never raises."""
+    global _UNPACK
     import msgpack
 
+    if _UNPACK is None:
+        import functools
+
+        _UNPACK = functools.partial(msgpack.unpackb, raw=False, timestamp=3,
+                                    strict_map_key=False)
     try:
-        data = msgpack.unpackb(raw, raw=False, timestamp=3, strict_map_key=False)
+        return Decoded(_UNPACK(raw), None, None, False, raw)
     except msgpack.ExtraData as exc:
-        return Decoded(None, f"not msgpack ({len(exc.extra)} bytes after the first value)", None,
-                       False, raw)
+        return Decoded(None, f"not msgpack ({len(exc.extra)} bytes after the first value)",
+                       None, False, raw)
     except (ValueError, msgpack.UnpackException) as exc:
         text = str(exc)
         if "incomplete" in text.lower():
@@ -329,7 +338,6 @@ def decode_msgpack(raw: bytes) -> Decoded:
         return Decoded(None, f"not msgpack ({reason})", None, False, raw)
     except Exception as exc:  # noqa: BLE001 - the codec never raises
         return Decoded(None, f"not msgpack ({type(exc).__name__}: {exc})", None, False, raw)
-    return Decoded(data, None, None, False, raw)
 
 
 MAX_JSON_DEPTH = 500

@@ -203,6 +203,7 @@ def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlS
     by_name = {s.name.lower(): s for s in all_stores}
     by_app = {str(getattr(s.tables, "application_name", "") or "").lower(): s
               for s in all_stores}
+    stores = [s for s in stores if getattr(s, "has_tracking", True)]  # DCB, UmaDB: none
     for st in stores:
         refresh_tracking_tables(st)
     seen: set[tuple[str | None, str, str | None, str]] = set()
@@ -600,6 +601,9 @@ def prepare_in_place(
     store: SqlStore, pdef: ProjectionDef, domain: Any, *, restart: bool = False
 ) -> tuple[InPlacePlan, Any]:
     """Plan an in-place rebuild (or its resume). Returns (plan, view)."""
+    from inspector.stores.protocol import require_writable
+
+    require_writable(store, "rebuild a projection in place")
     target = live_target(store)
     kind = target.kind
     tracking_name = f"{pdef.name.lower()}_tracking" if kind == "postgres" else "tracking"

@@ -111,7 +111,9 @@ def prepare_take(
 ) -> PreparedWrite:
     """Plan a snapshot of ``stream`` at ``version`` (default: the last) exactly as the library."""
     from inspector.core.replay import DOMAIN
+    from inspector.stores.protocol import require_writable
 
+    require_writable(store, "take a snapshot")
     last = store.require_stream(stream)
     if replayer is None:
         raise InspectorError(GENERIC_REFUSAL)
@@ -193,6 +195,9 @@ def prepare_delete(
     store: SqlStore, stream: str, versions: list[int] | None = None, *, all_: bool = False
 ) -> PreparedWrite:
     """Plan deleting snapshots of ``stream``: the given versions, or all of them."""
+    from inspector.stores.protocol import require_writable
+
+    require_writable(store, "delete snapshots")
     store.require_stream(stream)
     table = store.tables.snapshots_table
     snaps = store.snapshots(stream)

@@ -75,6 +75,11 @@ class SqlStore:
     placeholder: str = "?"
     # The state column as selected: SQLite may hold a TEXT value there (CAST gives its bytes).
     state_expr: str = "state"
+    # The id and topic columns in the cheapest form the driver returns, for whole-log passes
+    # (``log_rows(raw=True)``): SQLite gives TEXT's bytes without its text converter,
+    # PostgreSQL a uuid as its canonical text.
+    raw_id_expr: str = "originator_id"
+    raw_topic_expr: str = "topic"
 
     def __init__(self, location: str, tables: AppTables, all_apps: list[AppTables]) -> None:
         self.location = location
@@ -494,13 +499,17 @@ class SqlStore:
         return [self._row(r) for r in self.query_events(sql, params)]
 
     def log_rows(
-        self, after: int | None = None, limit: int = 100, max_position: int | None = None
+        self, after: int | None = None, limit: int = 100, max_position: int | None = None,
+        raw: bool = False,
     ) -> list[tuple[Any, ...]]:
-        """The global log as raw tuples ``(position, stored id, version, topic, state)``: the
-        :meth:`log` query without building events (for whole-log passes like the catalog)."""
+        """The global log as tuples ``(position, stored id, version, topic, state)``: the
+        :meth:`log` query without building events (for whole-log passes like the catalog).
+        With ``raw`` the id and topic come as ``raw_id_expr``/``raw_topic_expr`` select them
+        (SQLite: bytes; PostgreSQL: text), for the caller to decode once per distinct value."""
         p = self.placeholder
+        ids, topic = (self.raw_id_expr, self.raw_topic_expr) if raw else ("originator_id", "topic")
         sql = (
-            f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
+            f"SELECT {self.pos}, {ids}, originator_version, {topic}, {self.state_expr}"
             f" FROM {self.events}"
         )
         conds: list[str] = []
@@ -612,10 +621,10 @@ class SqlStore:
         conds: list[str] = []
         params: list[Any] = []
         if after is not None:
-            conds.append(
-                f"(originator_id > {p} OR (originator_id = {p} AND originator_version > {p}))"
-            )
-            params += [after[0], after[0], int(after[1])]
+            # a row-value keyset: one index range on both SQLite (3.15+) and PostgreSQL (an
+            # OR of the two conditions makes SQLite read and sort the rest of the range)
+            conds.append(f"(originator_id, originator_version) > ({p}, {p})")
+            params += [after[0], int(after[1])]
         elif lo is not None:
             conds.append(f"originator_id >= {p}")
             params.append(lo)

@@ -342,6 +342,7 @@ def name_across_schemas(apps: list[AppTables]) -> list[AppTables]:
 
 class PgStore(SqlStore):
     placeholder = "%s"
+    raw_id_expr = "originator_id::text"
 
     def __init__(
         self, connector: PgConnector, tables: AppTables, all_apps: list[AppTables], layout: str

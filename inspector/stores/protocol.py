@@ -196,3 +196,13 @@ def check_tags_supported(store: Any, tags: Sequence[str]) -> None:
             f"--tag: the events of this store ({store.layout}) have no tags;"
             " filter by --topic instead"
         )
+
+
+def require_writable(store: Any, what: str) -> None:
+    """InspectorError (one line) when ``what`` would write to a store without the write API."""
+    if not capability(store, "writable"):
+        from inspector.core.errors import InspectorError
+
+        raise InspectorError(
+            f"{what}: not possible on this store ({store.layout}): the inspector only reads it"
+        )

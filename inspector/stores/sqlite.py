@@ -196,6 +196,8 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
 class SqliteStore(SqlStore):
     placeholder = "?"
     state_expr = "CAST(state AS BLOB)"
+    raw_id_expr = "CAST(originator_id AS BLOB)"
+    raw_topic_expr = "CAST(topic AS BLOB)"
 
     def __init__(
         self, connector: SqliteConnector, tables: AppTables, all_apps: list[AppTables], layout: str

@@ -37,6 +37,13 @@ ORIGINATOR = "originator:"
 _VERSION_TAG = re.compile(r"^originator-(.*)-version:(-?\d+)$")
 
 
+def url_tls_ca(url: str) -> str | None:
+    """The CA file a ``umadb://host:port?tls-ca=FILE`` URL names (how the GUI carries it)."""
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(url.strip()).query)
+    vals = q.get("tls-ca") or q.get("tls_ca")
+    return vals[0] if vals else None
+
+
 def parse_umadb_url(url: str, tls: bool) -> tuple[str, str]:
     """(client URL, display URL) from ``umadb://host:port``; StoreOpenError if malformed."""
     parts = urllib.parse.urlsplit(url.strip())
@@ -69,6 +76,31 @@ def error_line(exc: BaseException, where: str) -> str:
     if "Connection refused" in text or "tcp connect error" in text or "dns error" in text:
         return f"{where}: cannot connect: server down or unreachable ({text[:160]})"
     return f"{where}: {text[:200]}"
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_umadb() -> Any:
+    """The ``umadb`` client module. Importing it installs a SIGINT handler (Ctrl-C cancels its
+    streams), which Python allows only in the main thread: imported from a worker thread (the
+    GUI opens stores off the UI thread) the handler is skipped and the default one stays."""
+    import sys
+
+    with _IMPORT_LOCK:
+        if "umadb" in sys.modules or threading.current_thread() is threading.main_thread():
+            import umadb
+
+            return umadb
+        import signal
+
+        original = signal.signal
+        signal.signal = lambda *_a, **_k: None  # type: ignore[assignment]
+        try:
+            import umadb
+        finally:
+            signal.signal = original
+        return umadb
 
 
 class UmaStore:
@@ -115,7 +147,10 @@ class UmaStore:
         """One bounded read, all of it fetched (batches) before returning."""
         def run() -> list[Any]:
             resp = self.client.read(query=query, start=start, backwards=backwards, limit=limit)
-            return list(resp)
+            out: list[Any] = []
+            while batch := resp.next_batch():  # whole batches: far fewer calls than iterating
+                out.extend(batch)
+            return out
 
         return self._call(run)
 
@@ -364,14 +399,18 @@ class UmaStore:
 
 def open_umadb(url: str, api_key: str | None = None, tls_ca: str | None = None,
                timeout_s: float = 10.0) -> Database:
-    """Connect to a UmaDB server (read only) and check it answers (its head)."""
+    """Connect to a UmaDB server (read only) and check it answers (its head).
+
+    ``tls_ca``: the server's CA certificate (PEM; also ``?tls-ca=FILE`` in the URL): TLS on.
+    ``api_key``: sent only over TLS (the client refuses otherwise); never shown or stored."""
     import os
 
+    tls_ca = tls_ca or url_tls_ca(url)
     if tls_ca is not None and not os.path.isfile(tls_ca):
         raise StoreOpenError(f"--tls-ca {tls_ca}: no such file")
     client_url, display = parse_umadb_url(url, tls=tls_ca is not None)
     try:
-        import umadb
+        umadb = import_umadb()
     except ImportError as exc:  # pragma: no cover - a dependency
         raise StoreOpenError(f"the umadb client is not installed ({exc})") from None
     try:

@@ -67,7 +67,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("projection", metavar="PROJECTION",
                    help="'catalog', a Projection name found under --path, or MODULE:CLASS")
     p.add_argument("--dry-run", action="store_true",
-                   help="rebuild into a scratch target and compare")
+                   help="rebuild into a scratch target and compare (PostgreSQL: with --write, "
+                        "a scratch schema in this database; or --scratch URL)")
+    p.add_argument("--scratch", metavar="URL",
+                   help="PostgreSQL database for a dry run's scratch schema (instead of --write)")
     p.add_argument("--view", metavar="MODULE:CLASS", help="the view class (if not found)")
     p.add_argument("--batch", type=int, default=1000, help="events per committed batch")
     p.add_argument("--restart", action="store_true",
@@ -252,8 +255,11 @@ def _lag_text(e: dict[str, Any]) -> str:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    if args.dry_run == args.write:
-        raise InspectorError("rebuild: give exactly one of --dry-run or --write")
+    if not args.dry_run and not args.write:
+        raise InspectorError("rebuild: give --dry-run (compare with a clean rebuild) or --write "
+                             "(rebuild in place)")
+    if args.scratch and not args.dry_run:
+        raise InspectorError("--scratch is for --dry-run")
     if args.batch <= 0:
         raise InspectorError("--batch must be positive")
     if args.projection.lower() == "catalog":
@@ -269,10 +275,21 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         with _interruptible() as stop:
             report = _Reporter(args.json)
             if args.dry_run:
+                if kind == "postgres" and not args.scratch and not args.write:
+                    raise InspectorError(P.SCRATCH_ADVICE)
+                in_store = kind == "postgres" and not args.scratch and args.write
+                plan = P.scratch_plan(store, pdef) if in_store else None
+                if plan is not None and not _confirmed(args, plan):
+                    return 1
                 print(f"dry run of {pdef.name} ({pdef.spec}) into a scratch target ...",
                       file=sys.stderr)
                 res = P.dry_run(store, codec, pdef, domain, batch=args.batch, progress=report,
-                                cancelled=stop.is_set)
+                                cancelled=stop.is_set, write_enabled=args.write,
+                                scratch=args.scratch)
+                if plan is not None:
+                    from inspector.core.writes import append_audit
+
+                    append_audit(plan, res.status)
                 return _report_rebuild(args, res, None)
             # The lock first: a second rebuild is told "busy" before any plan or prompt.
             with P.rebuild_lock(store, pdef.name):

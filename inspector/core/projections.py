@@ -42,7 +42,6 @@ import json
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,13 +64,12 @@ from inspector.core.projection_views import (
     existing_tables,
     first_line,
     live_target,
-    pg_target,
     tracking_table_of,
     view_tables,
 )
 from inspector.core.writes import RowChange, WritePlan, data_dir, run_plan
 from inspector.stores.base import LAG_SCAN_CAP, Database, SqlStore, quote_ident
-from inspector.stores.writer import StoreWriter, WriteError, redacted_location, store_kind
+from inspector.stores.writer import StoreWriter, redacted_location, store_kind
 
 DEFAULT_BATCH = 1000
 
@@ -749,6 +747,14 @@ def close_view(view: Any) -> None:
 
 
 # -- dry run ----------------------------------------------------------------------------------
+SCRATCH_ADVICE = (
+    "a dry run on PostgreSQL rebuilds the view into a scratch schema, and creating one in this "
+    "database is a write: add --write (the preview shows the schema it creates and drops), or "
+    "name a scratch database you may write with --scratch postgresql://user@host/scratchdb; "
+    "nothing was written"
+)
+
+
 def dry_run(
     store: SqlStore,
     codec: Codec,
@@ -758,25 +764,46 @@ def dry_run(
     batch: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    write_enabled: bool = False,
+    scratch: str | None = None,
+    scratch_password: str | None = None,
 ) -> RebuildResult:
-    """Rebuild into a scratch target and compare with the live view. The live store is untouched."""
+    """Rebuild into a scratch target and compare with the live view. The live view is untouched.
+
+    SQLite: a temporary SQLite file (the store's database is not written). PostgreSQL: a marked
+    scratch schema (:mod:`inspector.core.scratch`) in the database ``scratch`` names, or, in
+    write mode only, in the store's own database; otherwise InspectorError with that advice.
+    """
     kind = store_kind(store)
     scratch_dir: tempfile.TemporaryDirectory[str] | None = None
+    holder = None
+    reader = None
     if kind == "sqlite":
+        if scratch:
+            raise InspectorError("--scratch is for PostgreSQL stores (a SQLite dry run rebuilds "
+                                 "into a temporary file)")
         scratch_dir = tempfile.TemporaryDirectory(prefix="ei-dryrun-")
         path = os.path.join(scratch_dir.name, "view.db")
         target = ViewTarget("sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                        "SQLITE_DBNAME": path}, path=path, scratch=True)
     else:
-        schema = f"ei_dryrun_{uuid.uuid4().hex[:10]}"
-        try:
-            _pg_admin(store, f"CREATE SCHEMA {quote_ident(schema)}")
-        except WriteError as exc:
-            raise InspectorError(
-                f"dry run: cannot create a scratch schema for the rebuilt view ({exc}); the role "
-                f"needs CREATE on the database (the live view and store are not touched)"
-            ) from None
-        target = pg_target(store, schema, scratch=True)
+        from inspector.core.scratch import ScratchSchema, pg_env, scratch_params
+
+        if scratch:
+            params, display = scratch_params(scratch, scratch_password)
+        elif write_enabled:
+            params = dict(store.connector.params)  # type: ignore[attr-defined]
+            display = redacted_location(store)
+        else:
+            raise InspectorError(SCRATCH_ADVICE)
+        holder = ScratchSchema(params, display)
+        schema = holder.create()
+        target = ViewTarget("postgres", pg_env(params, schema), schema=schema, scratch=True)
+        if scratch:
+            from inspector.stores.postgres import PgConnector
+
+            reader = PgConnector(scratch, password=scratch_password)
+            target.query = reader.query
     view = None
     try:
         view = build_view(pdef, target, create_table=True)
@@ -793,13 +820,24 @@ def dry_run(
             close_view(view)
         if scratch_dir is not None:
             scratch_dir.cleanup()
-        elif target.schema:
-            _pg_admin(store, f"DROP SCHEMA IF EXISTS {quote_ident(target.schema)} CASCADE")
+        if reader is not None:
+            reader.close()
+        if holder is not None:
+            holder.drop()
 
 
-def _pg_admin(store: SqlStore, sql: str) -> None:
-    with StoreWriter(store) as w, w.transaction():
-        w.execute(sql)
+def scratch_plan(store: SqlStore, pdef: ProjectionDef) -> WritePlan:
+    """The preview of a write-mode dry run on PostgreSQL: the scratch schema it creates."""
+    from inspector.core.scratch import MARK, PREFIX
+
+    return WritePlan(
+        "dry run (scratch schema)", redacted_location(store), store.name, [],
+        [f"creates a scratch schema {PREFIX}<hex> in this database (marked '{MARK}'), rebuilds "
+         f"{pdef.name}'s view there, compares it with the live view, and drops the schema; the "
+         f"live view and the store are not changed",
+         "a scratch schema left by a crashed dry run is dropped by the next one"],
+        {"projection": pdef.name},
+    )
 
 
 def summarise_differences(diff: dict[str, Any] | None) -> list[str]:

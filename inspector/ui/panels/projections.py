@@ -332,6 +332,16 @@ class ProjectionsPanel(OpsPanel):
         pdef = self.definitions.get(name)
         paths = self._paths()
         domain = None if name == CATALOG else self._domain()
+        write_enabled = self.write_enabled
+        if name != CATALOG and write_enabled and pdef is not None:
+            from inspector.stores.writer import store_kind
+
+            if store_kind(store) == "postgres":
+                # a scratch schema in the store's database is a write: previewed, confirmed
+                from inspector.core.projections import scratch_plan
+
+                if not self.confirm(scratch_plan(store, pdef)):
+                    return
 
         def work(ticket: Ticket) -> dict[str, Any]:
             if name == CATALOG:
@@ -345,7 +355,8 @@ class ProjectionsPanel(OpsPanel):
 
             # Picked by the user: only now is its module imported.
             loaded = P.load_definition(pdef, paths, store_kind(store))
-            res = P.dry_run(store, codec, loaded, domain, progress=ticket.progress,
+            res = P.dry_run(store, codec, loaded, domain, write_enabled=write_enabled,
+                            progress=ticket.progress,
                             cancelled=cancel.is_set)
             return {**res.to_json(), "projection": name, "kind": "dry"}
 

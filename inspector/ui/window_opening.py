@@ -222,8 +222,13 @@ class OpeningMixin:
 
         def failed(message: str) -> None:
             # the store's errors usually name the location already: say it once
-            where = "" if req.location in message else f" {redact(req.location)}"
-            self.show_error(f"Could not open{where}: {message}")
+            if message.startswith(req.location):
+                text = f"Could not open {message}"
+            elif req.location in message:
+                text = f"Could not open: {message}"
+            else:
+                text = f"Could not open {redact(req.location)}: {message}"
+            self.show_error(text)
             self.loading_label.setText("Ready" if self.session else "")
 
         self.runner.submit("open", work, done, failed, label="store")

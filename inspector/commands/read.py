@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
-
-import orjson
 
 from inspector.commands.support import (
     add_store_arg,
@@ -20,7 +17,7 @@ from inspector.commands.support import (
 from inspector.core.browse import events_json, store_info, streams_page
 from inspector.core.codec import Codec
 from inspector.core.errors import InspectorError
-from inspector.core.normalise import normalise
+from inspector.core.normalise import json_bytes as _json_bytes
 from inspector.core.search import DEFAULT_SCAN_CAP, search_log
 
 
@@ -195,10 +192,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 def json_bytes(obj: Any) -> bytes:
     """One JSON value as the ``--json`` output writes it (normalised, indented)."""
-    try:
-        return orjson.dumps(obj, default=normalise, option=orjson.OPT_INDENT_2)
-    except TypeError:  # e.g. integers beyond 64 bits
-        return json.dumps(obj, default=normalise, indent=2, ensure_ascii=False).encode("utf-8")
+    return _json_bytes(obj)
 
 
 def cmd_log(args: argparse.Namespace) -> int:

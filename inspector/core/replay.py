@@ -44,6 +44,7 @@ import bisect
 import copy
 import datetime as dt
 import pickle
+import sys
 import threading
 import time
 import uuid
@@ -54,7 +55,7 @@ from typing import Any
 import orjson
 
 from inspector.core.blame import BlameCollector, extract
-from inspector.core.codec import Codec
+from inspector.core.codec import Codec, loads_fast
 from inspector.core.diff import diff_values
 from inspector.core.errors import InspectorError
 from inspector.core.generic import generic_step, unwrap_leaf
@@ -131,6 +132,24 @@ class _Chain:
     cursor: tuple[int, Any] | None = None  # the last state handed out for reading
     prev: tuple[int, Any] | None = None  # a checkpoint-like copy of (last jump's version - 1)
     snap_sig: Any = None  # the stored snapshots' signature when ``snapshots`` was read
+
+
+_DEEP_LIMIT = 20_000  # recursion limit for checkpoints of very deep states (pickle's C recursion)
+
+
+def _deep_pickle(state: Any) -> bytes:
+    """A checkpoint of a state nested deeper than the recursion limit allows (pickle with a
+    raised limit; loading a pickle is not recursive). StepFailed when even that is too deep."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _DEEP_LIMIT))
+    try:
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    except RecursionError:
+        raise StepFailed(
+            ReplayFailure(None, None, None, f"state nested deeper than {_DEEP_LIMIT} levels")
+        ) from None
+    finally:
+        sys.setrecursionlimit(old)
 
 
 class Replayer:
@@ -357,13 +376,18 @@ class Replayer:
             t0 = time.perf_counter()
             try:
                 blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            except RecursionError:  # a state nested deeper than the recursion limit
+                return _deep_pickle(state)
             except Exception:  # noqa: BLE001 - an unpicklable user object: keep a deep copy
                 return ("copy", copy.deepcopy(state), 4096)
             if time.perf_counter() - t0 > _LONG_CALL:
                 ch.slow_pickle = True  # later checkpoints: Python-level copies, GIL released
                 ch.pickle_size = len(blob)
             return blob
-        return ("copy", copy.deepcopy(state), ch.pickle_size)
+        try:
+            return ("copy", copy.deepcopy(state), ch.pickle_size)
+        except RecursionError:
+            return _deep_pickle(state)
 
     def _adapt(self, ch: _Chain, save_s: float, replay_s: float, events: int) -> None:
         """Widen (or narrow back) the spacing so checkpoints take a bounded share of the time.
@@ -515,7 +539,7 @@ class Replayer:
         Same results and bookkeeping as ``_run`` with ``_generic_step``; any row it cannot read
         plainly (compressed, odd JSON) goes through ``_generic_step``.
         """
-        loads = orjson.loads
+        loads = loads_fast  # orjson where exact (no integers beyond 64 bits, no deep nesting)
         decode_err = orjson.JSONDecodeError
         slow = self._generic_step
         stream = ch.stream

@@ -52,6 +52,7 @@ def request_from_args(args: argparse.Namespace) -> Any:
         paths=paths,
         app_class=app_class,
         mode=args.mode,
+        max_payload_mb=getattr(args, "max_payload", None),
     )
 
 

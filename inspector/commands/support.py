@@ -43,7 +43,7 @@ def resolve_spec(args: argparse.Namespace) -> StoreSpec:
 
 def open_from_args(args: argparse.Namespace) -> tuple[Database, StoreSpec, Codec]:
     spec = resolve_spec(args)
-    codec = Codec(spec.cipher_key)
+    codec = Codec(spec.cipher_key, getattr(args, "max_payload", None))
     password = getattr(args, "password", None) or None
     db = open_database(spec.location, schema=spec.schema, password=password)
     return db, spec, codec

@@ -108,7 +108,7 @@ def open_session(req: OpenRequest) -> Session:
     try:
         store = db.store(req.app)
         key = req.cipher_key or cipher_key_from_env()
-        codec = Codec(key)
+        codec = Codec(key, req.max_payload_mb)
         replayer, why = make_replayer(store, codec, req)
     except BaseException:
         db.close()

@@ -39,6 +39,7 @@ class ConnectionSpec:
     env_colour: str | None = None  # "#rrggbb" or None
     production: bool = False
     mode: str = "auto"
+    max_payload_mb: float | None = None  # --max-payload: None is the codec's default (64 MB)
 
     def without_secrets(self) -> ConnectionSpec:
         return replace(self, password=None, cipher_key=None, paths=list(self.paths))

@@ -9,22 +9,37 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from inspector import __version__
 from inspector.core.errors import InspectorError
+from inspector.core.redact import redact
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with every message redacted (a URL with a password may be in a bad argument)."""
+
+    def _print_message(self, message: str, file: object = None) -> None:
+        super()._print_message(redact(message) if message else message, file)  # type: ignore[arg-type]
 
 COMMAND_MODULES = (
     "inspector.commands.read",
     "inspector.commands.replay",
     "inspector.commands.ops",
+    "inspector.commands.health",
     "inspector.commands.gui",
 )
 
 
+# Options of the top-level parser itself; anything else before a subcommand is a gui option.
+TOP_LEVEL_FLAGS = ("-h", "--help", "--version")
+
+
 def common_options() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(add_help=False)
+    p = _Parser(add_help=False)
     g = p.add_argument_group("store options")
     g.add_argument("--app", help="application whose tables to read (case-insensitive)")
     g.add_argument("--schema", help="PostgreSQL schema (default: search all schemas)")
@@ -33,6 +48,11 @@ def common_options() -> argparse.ArgumentParser:
         help="AES key, base64 (default: EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)",
     )
     g.add_argument("--password", help="database password (prefer PGPASSWORD or the URL)")
+    g.add_argument(
+        "--api-key",
+        help="UmaDB API key (prefer EVENT_INSPECTOR_UMADB_API_KEY; never stored or printed)",
+    )
+    g.add_argument("--tls-ca", metavar="FILE", help="UmaDB: CA certificate for a TLS server")
     g.add_argument("--mode", choices=("auto", "domain", "generic"), default="auto")
     g.add_argument(
         "--path", action="append", default=[], metavar="DIR",
@@ -59,12 +79,12 @@ def _megabytes(text: str) -> float:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="event-inspector",
         description="Browse, decode, replay and operate eventsourcing event stores.",
     )
     parser.add_argument("--version", action="version", version=f"event-inspector {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     common = common_options()
     names: set[str] = set()
     for modname in COMMAND_MODULES:
@@ -81,11 +101,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser, names = build_parser()
-    # No subcommand (or a bare STORE / --demo): open the GUI.
+    # No subcommand (a bare STORE, --demo, --path DIR, any gui option): open the GUI.
     if "gui" in names and (
-        not args_list
-        or args_list[0] == "--demo"
-        or (args_list[0] not in names and not args_list[0].startswith("-"))
+        not args_list or (args_list[0] not in names and args_list[0] not in TOP_LEVEL_FLAGS)
     ):
         args_list = ["gui", *args_list]
     args = parser.parse_args(args_list)
@@ -95,13 +113,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except InspectorError as exc:
-        print(f"event-inspector: {exc}", file=sys.stderr)
+        print(f"event-inspector: {redact(one_line(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("event-inspector: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except (OSError, ValueError, OverflowError, UnicodeError, TypeError, RecursionError,
+            MemoryError) as exc:
+        # A bug or an unforeseen input: one line (redacted), the traceback only on request.
+        if os.environ.get("EVENT_INSPECTOR_DEBUG"):
+            traceback.print_exc()
+        print(f"event-inspector: internal error: {type(exc).__name__}: "
+              f"{redact(one_line(exc))} (EVENT_INSPECTOR_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
+
+
+def one_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message (its type name when it has none)."""
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return type(exc).__name__
 
 
 if __name__ == "__main__":

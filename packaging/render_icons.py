@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python packaging/render_icons.py
 
-Source: inspector/resources/icons/event-inspector.svg. Output: packaging/icons/hicolor/<N>x<N>/
+Source: resources/icons/event-inspector.svg. Output: packaging/icons/hicolor/<N>x<N>/
 apps/event-inspector.png for N in 16 32 48 64 128 256 (the freedesktop icon theme layout), plus
 the SVG under hicolor/scalable/apps/.
 """
@@ -21,7 +21,7 @@ from PySide6.QtGui import QGuiApplication, QImage, QPainter  # noqa: E402
 from PySide6.QtSvg import QSvgRenderer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "inspector" / "resources" / "icons" / "event-inspector.svg"
+SOURCE = ROOT / "resources" / "icons" / "event-inspector.svg"
 OUT = Path(__file__).resolve().parent / "icons" / "hicolor"
 SIZES = (16, 32, 48, 64, 128, 256)
 NAME = "event-inspector"

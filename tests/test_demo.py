@@ -215,3 +215,36 @@ def test_domain_mode_with_the_demo_paths_and_app_class(demo, library_app) -> Non
     account = library_app.repository.get(UUID(ledger), version=4000)
     assert Decimal(shown["state"]["balance"]) == account.balance
     assert shown["state"]["transactions"] == account.transactions
+
+
+def test_readme_describes_the_demo_it_makes(demo) -> None:
+    """The README's demo caption and table name what ``--demo`` writes (same every day)."""
+    import re
+
+    from inspector.ui.window_opening import demo_stream_id
+
+    store, _seconds = demo
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    facts = store.facts
+    with open_database(store.location) as db:
+        s = db.store()
+        m = re.search(r"([\d,]+) events in ([\d,]+) streams", readme)
+        assert m, "the README states the demo's size"
+        assert int(m.group(1).replace(",", "")) == facts["events"] == s.count_events().value
+        assert int(m.group(2).replace(",", "")) == s.count_streams().value
+        for kind, n in facts["aggregates"].items():
+            plural = {"Customer": "customers", "Product": "products",
+                      "InventoryItem": "inventory items", "Order": "orders",
+                      "Account": "accounts"}[kind]
+            assert f"{n} {plural}" in readme, (kind, n)
+        named = facts["named_streams"]
+        assert set(facts["long_streams"]) < set(named)
+        for label in named:
+            assert f"`{label}`" in readme or label.split()[-1] in readme, label
+        ledger = demo_stream_id(named, "ledger")
+        assert ledger == named["ledger operating account"]
+        ledger_events = s.last_version(ledger)
+        assert f"{ledger_events:,} events" in readme
+        assert "--stream ledger --version 3000" in readme and ledger_events > 3000
+        order = named["order delivered"]
+        assert s.last_version(order) >= 4

@@ -48,7 +48,7 @@ def request_from_args(args: argparse.Namespace) -> Any:
         schema=spec.schema,
         app=spec.app,
         cipher_key=spec.cipher_key,
-        password=getattr(args, "password", None),
+        password=spec.password,
         paths=paths,
         app_class=app_class,
         mode=args.mode,

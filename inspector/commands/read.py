@@ -19,6 +19,7 @@ from inspector.core.codec import Codec
 from inspector.core.errors import InspectorError
 from inspector.core.normalise import json_bytes as _json_bytes
 from inspector.core.search import DEFAULT_SCAN_CAP, search_log
+from inspector.stores.protocol import check_tags_supported
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> list[str]:
@@ -47,6 +48,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--after", type=int, default=None, help="position to continue after")
     p.add_argument("--limit", type=int, default=100)
     p.add_argument("--topic", action="append", default=[], help="event topic (repeatable)")
+    p.add_argument(
+        "--type", dest="types", action="append", default=[],
+        help="stored event type (DCB: the decision's topic; same as --topic; repeatable)",
+    )
+    p.add_argument(
+        "--tag", dest="tags", action="append", default=[],
+        help="only events carrying this tag (DCB stores; repeatable: all must match)",
+    )
     p.add_argument("--contains", help="only events whose decoded payload contains TEXT")
     p.add_argument(
         "--scan-limit", type=int, default=DEFAULT_SCAN_CAP,
@@ -210,7 +219,7 @@ LOG_BATCH = 1000
 
 
 def log_batches(
-    args: argparse.Namespace, store: Any, codec: Codec
+    args: argparse.Namespace, store: Any, codec: Codec, topics: Sequence[str]
 ) -> Iterator[list[Any]]:
     """The events ``log`` shows, in position order, a bounded batch at a time."""
     remaining = args.limit
@@ -218,7 +227,10 @@ def log_batches(
     if not args.contains:
         while remaining > 0:
             n = min(LOG_BATCH, remaining)
-            page = store.log(cursor, n, args.topic)
+            page = (
+                store.log(cursor, n, topics, tags=args.tags) if args.tags
+                else store.log(cursor, n, topics)
+            )
             if page:
                 yield page
                 cursor = page[-1].position
@@ -230,7 +242,7 @@ def log_batches(
     while remaining > 0 and scanned < args.scan_limit:
         result = search_log(
             store, codec, args.contains, after=cursor, limit=min(LOG_BATCH, remaining),
-            topics=args.topic, scan_cap=args.scan_limit - scanned,
+            topics=topics, scan_cap=args.scan_limit - scanned, tags=args.tags,
         )
         scanned += result.scanned
         if result.events:
@@ -252,8 +264,10 @@ def log_batches(
 def cmd_log(args: argparse.Namespace) -> int:
     check_limits(args)
     store, db, codec = open_store(args)
+    topics = [*args.topic, *args.types]
     with db:
-        batches = log_batches(args, store, codec)
+        check_tags_supported(store, args.tags)
+        batches = log_batches(args, store, codec, topics)
         if args.json:  # streamed, as ``events``: memory stays bounded at any --limit
             write_json_rows(row for raw in batches for row in event_rows(args, store, codec, raw))
             return 0

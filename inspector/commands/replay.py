@@ -23,6 +23,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     g = p.add_mutually_exclusive_group()
     g.add_argument("--version", type=int, help="version (default: the last)")
     g.add_argument("--at", help="ISO 8601 time: the state after the last event at or before it")
+    g.add_argument(
+        "--position", type=int,
+        help="global position: the state after the stream's last event at or before it",
+    )
     p.set_defaults(func=cmd_state)
 
     p = sub.add_parser("diff", parents=[common], help="state changes between two versions")
@@ -97,6 +101,15 @@ def add_domain_view(
             row["upcast_error"] = view["upcast_error"]
 
 
+def version_at_position(store: Any, stream: str, position: int) -> int:
+    """The stream's version after its last event at or before global ``position``."""
+    store.require_stream(stream)
+    v = store.version_at_position(stream, position)
+    if v is None:
+        raise InspectorError(f"stream {stream} has no event at or before position {position}")
+    return int(v)
+
+
 def _report_failure(err: Any) -> None:
     if err is not None:
         print(f"event-inspector: {err}", file=sys.stderr)
@@ -117,6 +130,8 @@ def cmd_state(args: argparse.Namespace) -> int:
         rp = replayer_from_args(args, store, codec)
         if args.at is not None:
             res = rp.state_at_time(args.stream, args.at)
+        elif getattr(args, "position", None) is not None:
+            res = rp.state(args.stream, version_at_position(store, args.stream, args.position))
         else:
             res = rp.state(args.stream, args.version)
     if args.json:

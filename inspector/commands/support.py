@@ -11,8 +11,9 @@ from typing import Any
 
 from inspector.core.codec import Codec, cipher_key_from_env
 from inspector.core.config import StoreSpec, spec_from_env
-from inspector.stores.base import Database, SqlStore
+from inspector.stores.base import Database
 from inspector.stores.open import open_database
+from inspector.stores.protocol import EventStore
 
 
 def add_store_arg(p: argparse.ArgumentParser, optional: bool = True) -> None:
@@ -38,21 +39,28 @@ def resolve_spec(args: argparse.Namespace) -> StoreSpec:
         or cipher_key_from_env()
     )
     spec.app = args.app or spec.app
+    spec.without_password()
+    if getattr(args, "password", None):
+        spec.password = args.password
     return spec
 
 
 def open_from_args(args: argparse.Namespace) -> tuple[Database, StoreSpec, Codec]:
     spec = resolve_spec(args)
-    codec = Codec(spec.cipher_key, getattr(args, "max_payload", None))
-    password = getattr(args, "password", None) or None
-    db = open_database(spec.location, schema=spec.schema, password=password)
+    codec = Codec(spec.cipher_key, max_payload_mb=getattr(args, "max_payload", None))
+    api_key = getattr(args, "api_key", None) or os.environ.get("EVENT_INSPECTOR_UMADB_API_KEY")
+    db = open_database(
+        spec.location, schema=spec.schema, password=spec.password,
+        api_key=api_key or None, tls_ca=getattr(args, "tls_ca", None) or None,
+    )
     return db, spec, codec
 
 
-def open_store(args: argparse.Namespace) -> tuple[SqlStore, Database, Codec]:
+def open_store(args: argparse.Namespace) -> tuple[EventStore, Database, Codec]:
     db, spec, codec = open_from_args(args)
     try:
         store = db.store(spec.app)
+        codec.for_store(store)
     except BaseException:
         db.close()
         raise

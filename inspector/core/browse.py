@@ -65,8 +65,9 @@ def timestamp_of(data: Any) -> str | None:
 
 
 def event_json(ev: RawEventLike, decoded: Decoded) -> dict[str, Any]:
-    """One event as the ``events``/``log`` contract shows it."""
-    return {
+    """One event as the ``events``/``log`` contract shows it (plus ``tags`` where events carry
+    tags: the DCB families)."""
+    out = {
         "position": ev.position,
         "stream": ev.stream,
         "version": ev.version,
@@ -78,6 +79,10 @@ def event_json(ev: RawEventLike, decoded: Decoded) -> dict[str, Any]:
         "compression": decoded.compression,
         "encrypted": decoded.encrypted,
     }
+    tags = getattr(ev, "tags", None)
+    if tags is not None:
+        out["tags"] = list(tags)
+    return out
 
 
 def events_json(events: Iterable[RawEventLike], codec: Codec) -> list[dict[str, Any]]:
@@ -109,12 +114,20 @@ def streams_page(
     while True:
         rows = store.streams(after=cursor, limit=batch, prefix=prefix)
         for r in rows:
-            t, src = aggregate_type(r.first_topic, r.first_state, codec)
+            known = getattr(r, "type", None)
+            if known is not None:
+                t, src = known, "catalog"
+            else:
+                t, src = aggregate_type(r.first_topic, r.first_state, codec)
             scanned += 1
             cursor = r.id
             if type_filter and not type_matches(t, type_filter):
                 continue
-            out.append({"id": r.id, "version": r.version, "type": t, "type_source": src})
+            row = {"id": r.id, "version": r.version, "type": t, "type_source": src}
+            n = getattr(r, "events", None)
+            if n is not None:
+                row["events"] = n
+            out.append(row)
             if len(out) >= limit:
                 return StreamsPage(out, cursor, False, False)
         if len(rows) < batch:
@@ -149,6 +162,7 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
     encrypted: bool | None = None
     errors: list[str] = []
     for store in stores if stores is not None else db.all_stores():
+        codec.for_store(store)
         events = store.count_events()
         snaps = store.count_snapshots()
         streams = store.count_streams()
@@ -157,11 +171,12 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
         encrypted = e if encrypted is None else (encrypted or bool(e))
         if err:
             errors.append(f"{store.name}: {err}")
+        where = store.describe()
         apps.append(
             {
                 "name": store.name,
-                "schema": store.tables.schema,
-                "events_table": store.tables.events_table,
+                "schema": where.get("schema"),
+                "events_table": where.get("events_table"),
                 "events": events.value,
                 "events_exact": events.exact,
                 "streams": streams.value,
@@ -169,12 +184,12 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
                 "max_position": store.max_position(),
                 "snapshots": snaps.value,
                 "snapshots_exact": snaps.exact,
-                "snapshots_table": store.tables.snapshots_table,
+                "snapshots_table": where.get("snapshots_table"),
                 "tracking": [
                     {"name": t.name, "table": t.table, "position": t.position}
                     for t in store.tracking()
                 ],
-                "extra_columns": store.tables.extra_columns,
+                "extra_columns": where.get("extra_columns") or [],
             }
         )
     return {

@@ -245,14 +245,25 @@ class Codec:
     """Generic decoder for state blobs. Thread-safe; holds only the key."""
 
     def __init__(
-        self, cipher_key: str | None = None, max_payload_mb: float | None = None
+        self,
+        cipher_key: str | None = None,
+        payload_format: str = "json",
+        max_payload_mb: float | None = None,
     ) -> None:
         self.cipher_key_text = cipher_key
         self._key = parse_cipher_key(cipher_key) if cipher_key else None
+        # "json" (the library's transcoder) or "msgpack" (DCB payloads): the store's own
+        # ``payload_format``, set by whoever opens the store (see :meth:`for_store`).
+        self.payload_format = payload_format
         mb = DEFAULT_MAX_PAYLOAD_MB if max_payload_mb is None else max_payload_mb
         if not mb > 0:
             raise InspectorError(f"--max-payload must be a positive number of MB (got {mb})")
         self.max_payload = int(mb * 1024 * 1024)  # bytes
+
+    def for_store(self, store: Any) -> Codec:
+        """This codec set to the payload format of ``store`` (returns itself)."""
+        self.payload_format = getattr(store, "payload_format", "json") or "json"
+        return self
 
     @property
     def has_key(self) -> bool:
@@ -308,6 +319,11 @@ class Codec:
         if state is None:
             return Decoded(None, "no payload (NULL state)", None, False, b"")
         raw = state if type(state) is bytes else bytes(state)
+        if self.payload_format == "msgpack":
+            if len(raw) > self.max_payload:
+                reason = too_large_reason(self.max_payload)
+                return Decoded(cut(reason, self.max_payload), reason, None, False, raw)
+            return decode_msgpack(raw)
         try:
             if self._key is None and raw.startswith(b"{") and len(raw) <= self.max_payload:
                 text: bytes | None = raw  # the common case: plain JSON
@@ -333,6 +349,26 @@ class Codec:
             return Decoded(data, None, kind, encrypted, raw)
         except Exception as exc:  # the codec never raises: anything unforeseen becomes data
             return Decoded(None, f"decode failed: {type(exc).__name__}: {exc}", None, False, raw)
+
+
+def decode_msgpack(raw: bytes) -> Decoded:
+    """A DCB payload: one msgpack value (as ``msgspec.msgpack.encode`` writes a decision: a map
+    of its fields; timestamps as msgpack's timestamp extension, read back as UTC datetimes).
+    Anything else (truncated, trailing bytes, not msgpack) is an error value. Never raises."""
+    import msgpack
+
+    try:
+        data = msgpack.unpackb(raw, raw=False, timestamp=3, strict_map_key=False)
+    except msgpack.ExtraData as exc:
+        return Decoded(None, f"not msgpack ({len(exc.extra)} bytes after the first value)", None,
+                       False, raw)
+    except (ValueError, msgpack.UnpackException) as exc:
+        reason = "truncated" if isinstance(exc, ValueError) and "incomplete" in str(exc).lower() \
+            else str(exc) or type(exc).__name__
+        return Decoded(None, f"not msgpack ({reason})", None, False, raw)
+    except Exception as exc:  # noqa: BLE001 - the codec never raises
+        return Decoded(None, f"not msgpack ({type(exc).__name__}: {exc})", None, False, raw)
+    return Decoded(data, None, None, False, raw)
 
 
 MAX_JSON_DEPTH = MAX_DEPTH

@@ -18,6 +18,16 @@ class StoreSpec:
     app: str | None = None
     cipher_key: str | None = None
     compressor: str | None = None
+    password: str | None = None  # moved out of ``location`` by :func:`without_password`
+
+    def without_password(self) -> StoreSpec:
+        """Move a password out of ``location`` (so the location may be shown and kept)."""
+        from inspector.core.redact import strip_password
+
+        loc, pw = strip_password(self.location)
+        self.location = loc
+        self.password = self.password or pw
+        return self
 
 
 def _get(env: Mapping[str, str], key: str, app: str | None) -> str | None:

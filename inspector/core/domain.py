@@ -175,7 +175,10 @@ def add_paths(paths: Iterable[str]) -> list[str]:
             raise InspectorError(f"--path {p}: not a directory")
         s = str(path.resolve())
         if s not in sys.path:
-            sys.path.insert(0, s)
+            # Appended, not prepended: a file in the user's folder named like a standard or
+            # installed module (``gzip.py``, ``config.py``...) must never shadow it and run
+            # when the inspector imports that module.
+            sys.path.append(s)
         out.append(s)
     importlib.invalidate_caches()
     return out

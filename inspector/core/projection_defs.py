@@ -1,25 +1,25 @@
 """Projection definitions: the user's ``eventsourcing.projection.Projection`` subclasses.
 
-Found by importing the modules under ``--path`` (or named ``module:Class``). The view class is
-the concrete ``TrackingRecorder`` subclass of the projection's view type (``Projection[View]``)
-for this database (``PostgresTrackingRecorder`` or ``SQLiteTrackingRecorder``), or ``--view``.
-A module that cannot be imported is reported, never fatal for the others.
+Found by reading the source under ``--path`` (:mod:`inspector.core.source_scan`; nothing is
+imported to find them), or named ``module:Class``; a projection's module is imported only when
+the user picks it (by name or ``module:Class``), with the one view class that fits it.
+The view class is the concrete ``TrackingRecorder`` subclass of the projection's view type
+(``Projection[View]``) for this database (``PostgresTrackingRecorder`` or
+``SQLiteTrackingRecorder``), or ``--view``.
+A module that cannot be parsed is reported, never fatal for the others.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
-import pkgutil
 import typing
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from inspector.core.errors import InspectorError
-
-MAX_DISCOVERED_MODULES = 500
 
 
 @dataclass
@@ -62,21 +62,6 @@ def _import_spec(spec: str, what: str) -> Any:
         except AttributeError:
             raise InspectorError(f"{what} {spec}: {module!r} has no {qual!r}") from None
     return obj
-
-
-def _modules_under(paths: Sequence[str]) -> Iterator[str]:
-    count = 0
-    for p in paths:
-        root = Path(p)
-        for info in pkgutil.iter_modules([str(root)]):
-            yield info.name
-            count += 1
-            if info.ispkg:
-                for sub in pkgutil.walk_packages([str(root / info.name)], prefix=info.name + "."):
-                    yield sub.name
-                    count += 1
-                    if count > MAX_DISCOVERED_MODULES:
-                        return
 
 
 def view_type_of(projection_class: type) -> type | None:
@@ -123,28 +108,113 @@ def _definition(cls: type, kind: str, view: type | None) -> ProjectionDef:
                          candidates)
 
 
-def discover_projections(paths: Sequence[str], kind: str) -> tuple[list[ProjectionDef], list[str]]:
-    """Projection subclasses defined in modules under ``paths``; (definitions, import problems)."""
+@dataclass
+class ProjectionSource:
+    """A projection class found by reading source (nothing was imported to find it).
+
+    ``view`` is the one concrete view class that fits this database, found the same way (None
+    when none or several do: ``candidates`` lists them). ``topics`` is None when the class
+    body does not give them as literal strings.
+    """
+
+    name: str
+    spec: str
+    view: str | None
+    view_type: str | None
+    topics: tuple[str, ...] | None
+    candidates: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "class": self.spec,
+            "view": self.view,
+            "view_type": self.view_type.rsplit(".", 1)[-1] if self.view_type else None,
+            "topics": list(self.topics or ()),
+            "topics_known": self.topics is not None,
+        }
+
+
+def _source_definitions(index: Any, kind: str) -> list[ProjectionSource]:
     from eventsourcing.projection import Projection
 
-    from inspector.core.domain import add_paths
+    base = _backend_base(kind)
+    out = []
+    for c in index.subclasses_of(Projection, concrete=True):
+        name = index.attribute(c, "name")
+        if not isinstance(name, str) or "name" not in c.attrs:
+            name = c.name  # Projection.__init_subclass__: the class name unless set
+        topics = index.attribute(c, "topics")
+        if not (isinstance(topics, (tuple, list)) and all(isinstance(t, str) for t in topics)):
+            topics = None
+        vt = _source_view_type(index, c)
+        candidates: list[str] = []
+        if vt is not None:
+            candidates = [
+                v.spec for v in index.classes()
+                if index.derives_from(v, base) and not index.abstract_methods(v)
+                and (v.dotted == vt or _derives_from_dotted(index, v, vt))
+            ]
+        out.append(ProjectionSource(name, c.spec, candidates[0] if len(candidates) == 1 else None,
+                                    vt, tuple(topics) if topics is not None else None,
+                                    candidates))
+    return out
 
-    roots = add_paths(paths)
-    problems: list[str] = []
-    found: dict[type, None] = {}
-    for modname in _modules_under(roots):
-        try:
-            mod = importlib.import_module(modname)
-        except Exception as exc:  # noqa: BLE001 - user modules
-            problems.append(f"{modname}: {type(exc).__name__}: {exc}")
-            continue
-        for obj in vars(mod).values():
-            if (
-                isinstance(obj, type) and issubclass(obj, Projection) and obj is not Projection
-                and obj.__module__ == mod.__name__ and not inspect.isabstract(obj)
-            ):
-                found[obj] = None
-    return [_definition(c, kind, None) for c in found], problems
+
+def _source_view_type(index: Any, cls: Any, depth: int = 0) -> str | None:
+    """The dotted name of ``X`` in the first ``Projection[X]``-like base along scanned bases."""
+    if depth > 50:
+        return None
+    for args in cls.base_args:
+        if args:
+            found = index.lookup(args[0])
+            return found.dotted if hasattr(found, "dotted") else args[0]
+    for b in cls.bases:
+        found = index.lookup(b)
+        if hasattr(found, "bases"):
+            vt = _source_view_type(index, found, depth + 1)
+            if vt:
+                return vt
+    return None
+
+
+def _derives_from_dotted(index: Any, cls: Any, target: str, depth: int = 0) -> bool:
+    if depth > 50:
+        return False
+    for b in cls.bases:
+        found = index.lookup(b)
+        dotted = found.dotted if hasattr(found, "dotted") else found
+        if dotted == target:
+            return True
+        if hasattr(found, "bases") and _derives_from_dotted(index, found, target, depth + 1):
+            return True
+    return False
+
+
+def discover_projections(
+    paths: Sequence[str], kind: str
+) -> tuple[list[ProjectionSource], list[str]]:
+    """Projection classes defined under ``paths``, found by reading source: (found, problems).
+
+    Nothing under ``paths`` is imported (see :mod:`inspector.core.source_scan`); a projection is
+    imported only when the user picks it (:func:`find_projection`, :func:`load_definition`).
+    """
+    from inspector.core.source_scan import SourceIndex
+
+    for p in paths:
+        if not Path(p).expanduser().is_dir():
+            raise InspectorError(f"--path {p}: not a directory")
+    index = SourceIndex(paths)
+    return _source_definitions(index, kind), list(index.problems)
+
+
+def load_definition(
+    src: ProjectionSource | ProjectionDef, paths: Sequence[str], kind: str
+) -> ProjectionDef:
+    """The projection the user picked (a discovered one), imported now because it was picked."""
+    if isinstance(src, ProjectionDef):
+        return src
+    return find_projection(src.spec, paths, kind, src.view)
 
 
 def find_projection(
@@ -168,21 +238,37 @@ def find_projection(
         if not (isinstance(cls, type) and issubclass(cls, Projection)):
             raise InspectorError(f"projection {name}: not an eventsourcing Projection subclass")
         d = _definition(cls, kind, view_cls)
+        if d.view_class is None and not d.candidates and paths:
+            # Its view may live in a module the projection's module does not import.
+            src_views = [s.view for s in discover_projections(paths, kind)[0]
+                         if s.spec == name and s.view]
+            if src_views:
+                d.view_class = _import_spec(src_views[0], "view")
     else:
-        defs, problems = discover_projections(paths, kind)
-        matches = [d for d in defs if d.name.lower() == name.lower()
-                   or d.projection_class.__name__.lower() == name.lower()]
+        found, problems = discover_projections(paths, kind)
+        matches = [d for d in found if d.name.lower() == name.lower()
+                   or d.spec.rpartition(":")[2].rsplit(".", 1)[-1].lower() == name.lower()]
         if not matches:
-            known = ", ".join(sorted(d.name for d in defs)) or "none"
-            hint = f"; import problems: {'; '.join(problems[:3])}" if problems else ""
+            known = ", ".join(sorted(d.name for d in found)) or "none"
+            hint = f"; problems: {'; '.join(problems[:3])}" if problems else ""
             where = "under " + ", ".join(paths) if paths else "(give --path DIR)"
             raise InspectorError(f"no projection {name!r} found {where} (found: {known}){hint}")
         if len(matches) > 1:
             raise InspectorError(f"projection {name!r} is ambiguous: "
                                  + ", ".join(d.spec for d in matches))
-        d = matches[0]
-        if view_cls is not None:
-            d.view_class = view_cls
+        src = matches[0]
+        # The user picked this projection: import it (and the one view class that fits it).
+        cls = _import_spec(src.spec, "projection")
+        if not (isinstance(cls, type) and issubclass(cls, Projection)):
+            raise InspectorError(f"projection {src.spec}: not an eventsourcing Projection subclass")
+        if view_cls is None and src.view is not None:
+            view_cls = _import_spec(src.view, "view")
+        d = _definition(cls, kind, view_cls)
+        if d.view_class is None and src.candidates:
+            raise InspectorError(
+                f"projection {d.name}: several view classes fit; choose one with --view: "
+                + ", ".join(src.candidates)
+            )
     if d.view_class is None:
         if d.candidates:
             raise InspectorError(

@@ -50,7 +50,13 @@ from typing import Any
 
 from inspector.core.codec import Codec
 from inspector.core.errors import InspectorError
-from inspector.core.projection_defs import ProjectionDef, discover_projections, find_projection
+from inspector.core.projection_defs import (
+    ProjectionDef,
+    ProjectionSource,
+    discover_projections,
+    find_projection,
+    load_definition,
+)
 from inspector.core.projection_views import (
     BatchSession,
     ViewTarget,
@@ -630,7 +636,7 @@ def summarise_differences(diff: dict[str, Any] | None) -> list[str]:
 
 
 __all__ = [
-    "ProjectionDef", "RebuildProgress", "RebuildResult", "TrackingEntry", "discover_projections",
-    "close_view", "dry_run", "find_projection", "list_projections", "prepare_in_place",
-    "run_in_place",
+    "ProjectionDef", "ProjectionSource", "RebuildProgress", "RebuildResult", "TrackingEntry",
+    "close_view", "discover_projections", "dry_run", "find_projection", "list_projections",
+    "load_definition", "prepare_in_place", "run_in_place",
 ]

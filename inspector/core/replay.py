@@ -190,9 +190,15 @@ class Replayer:
 
     def _decoder_for_domain(self) -> Any:
         if self._decoder is None:
-            from inspector.core.domain_decode import DomainDecoder
+            # A family whose events are not the library's aggregate events (DCB decisions)
+            # brings its own decoder with the same step/why_not/stored_and_upcast methods.
+            make = getattr(self.store, "domain_decoder", None)
+            if make is not None:
+                self._decoder = make(self._domain(), self.codec)
+            else:
+                from inspector.core.domain_decode import DomainDecoder
 
-            self._decoder = DomainDecoder(self._domain(), self.codec)
+                self._decoder = DomainDecoder(self._domain(), self.codec)
         return self._decoder
 
     def mode_for(self, stream: str) -> str:
@@ -249,21 +255,10 @@ class Replayer:
         return ch
 
     def _snapshot_signature(self, stream: str) -> Any:
-        """(count, max version, sum of versions) of the stream's stored snapshots: one indexed
-        aggregate query, so every call can notice snapshots taken or deleted since."""
-        store = self.store
-        tables = getattr(store, "tables", None)
-        table = getattr(tables, "snapshots_table", None)
-        if not table:
-            return ()
-        values = store.id_values(stream)
-        marks = ", ".join([store.placeholder] * len(values))
-        rows = store.query(
-            "SELECT COUNT(*), MAX(originator_version), SUM(originator_version)"
-            f" FROM {store.qualified(table)} WHERE originator_id IN ({marks})",
-            values,
-        )
-        return tuple(int(x) if x is not None else None for x in rows[0]) if rows else ()
+        """The store's signature of the stream's stored snapshots (``()`` when it keeps none):
+        every call can notice snapshots taken or deleted since."""
+        sig = getattr(self.store, "snapshot_signature", None)
+        return sig(stream) if sig is not None else ()
 
     def refresh(self, stream: str | None = None) -> None:
         """Re-read stored snapshots (after taking or deleting some): the replays keep their
@@ -771,7 +766,8 @@ class Replayer:
             return None
         if isinstance(obj, dict):
             return normalise(obj)
-        return normalise({k: v for k, v in vars(obj).items() if k != "_pending_events"})
+        hidden = bookkeeping_attrs(obj)
+        return normalise({k: v for k, v in vars(obj).items() if k not in hidden})
 
     def aggregate(self, stream: str, version: int | None = None) -> Any:
         """Domain mode: the live aggregate at ``version`` (a fresh object each call)."""
@@ -993,6 +989,20 @@ class Replayer:
                 )
                 out.append(row)
             return out
+
+
+_AGGREGATE_BOOKKEEPING = frozenset({"_pending_events"})
+# A DCB perspective's unsaved decisions and the read's head position (the library's
+# ``DCBRepository.get`` sets ``last_known_position`` to the head of the whole read).
+_PERSPECTIVE_BOOKKEEPING = frozenset({"_pending_events", "new_decisions", "last_known_position"})
+
+
+def bookkeeping_attrs(obj: Any) -> frozenset[str]:
+    """Attributes of a replayed object that are the library's bookkeeping, not its state."""
+    for cls in type(obj).__mro__:
+        if cls.__name__ == "Perspective" and cls.__module__ == "eventsourcing.dcb.domain":
+            return _PERSPECTIVE_BOOKKEEPING
+    return _AGGREGATE_BOOKKEEPING
 
 
 def _next_multiple(first: int, interval: int, at_least: int) -> int:

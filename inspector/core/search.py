@@ -92,14 +92,18 @@ def search_log(
     scan_cap: int = DEFAULT_SCAN_CAP,
     cancelled: Callable[[], bool] = lambda: False,
     progress: Callable[[int, int | None], None] | None = None,
+    tags: Sequence[str] = (),
 ) -> SearchResult:
-    """Scan the log after ``after`` for events matching ``query``; stop at ``limit`` or the cap."""
+    """Scan the log after ``after`` for events matching ``query``; stop at ``limit`` or the cap.
+
+    ``topics``/``tags``: the store's own filter (any of the types; all of the tags)."""
     match = make_matcher(query)
     res = SearchResult(last_position=after)
     cursor = after
     while res.scanned < scan_cap and not cancelled():
         requested = min(BATCH, scan_cap - res.scanned)
-        page = store.log(cursor, requested, topics)
+        page = store.log(cursor, requested, topics, tags=tags) if tags \
+            else store.log(cursor, requested, topics)
         if not page:
             res.exhausted = True
             return res

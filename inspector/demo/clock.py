@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from eventsourcing.domain import CanCreateTimestamp
 
@@ -24,19 +24,21 @@ _saved: dict[str, staticmethod] = {}  # type: ignore[type-arg]  # the library's 
 class Clock:
     """The time the library's events get in this thread, set by the demo generator."""
 
-    def __init__(self, start: datetime) -> None:
+    def __init__(self, start: datetime, offset: timedelta = timedelta(0)) -> None:
         if start.tzinfo is None:
             raise ValueError("the simulated clock needs a timezone-aware start time")
         self.now = start
+        self.offset = offset  # added to every stamp (the simulation's calendar stays fixed)
 
     def set(self, when: datetime) -> None:
         self.now = when
 
 
 @contextmanager
-def simulated_clock(start: datetime) -> Iterator[Clock]:
+def simulated_clock(start: datetime, offset: timedelta = timedelta(0)) -> Iterator[Clock]:
+    """Events created in this thread are stamped ``clock.now + offset``."""
     global _installed
-    clock = Clock(start)
+    clock = Clock(start, offset)
     with _install_lock:
         if _installed == 0:
             _saved.setdefault("original", CanCreateTimestamp.__dict__["create_timestamp"])
@@ -57,5 +59,5 @@ def simulated_clock(start: datetime) -> Iterator[Clock]:
 def _create_timestamp() -> datetime:
     clock = getattr(_local, "clock", None)
     if clock is not None:
-        return clock.now
+        return clock.now + clock.offset
     return _saved["original"].__func__()

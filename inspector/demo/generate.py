@@ -66,6 +66,9 @@ CATALOGUE = (
     ("books", "Tea: a user's guide", "26.00"),
 )
 VARIANTS = ("", " (gift box)")
+# The demo's calendar: it is simulated up to this hour and its stamps moved by whole weeks to
+# end in the week before today, so every demo store has the same events (README counts hold).
+REFERENCE_END = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -75,6 +78,7 @@ class DemoFacts:
     events: int = 0
     aggregates: dict[str, int] = field(default_factory=dict)
     long_streams: dict[str, str] = field(default_factory=dict)  # label -> canonical id
+    named_streams: dict[str, str] = field(default_factory=dict)  # the long ones and examples
     projection_position: int | None = None
     start: datetime | None = None
     end: datetime | None = None
@@ -360,13 +364,19 @@ def write_demo(
 ) -> DemoFacts:
     """Write the demo shop with ``ShopApplication(env=env)``; return what was written."""
     rng = random.Random(seed)
-    end = (end or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+    shift = timedelta(0)
+    if end is None:
+        # The same shop every time (same counts, same long streams), moved by whole weeks to end
+        # in the last seven days: weekdays and hours stay those of the reference calendar.
+        end = REFERENCE_END
+        shift = timedelta(weeks=max(0, (datetime.now(UTC) - REFERENCE_END).days // 7))
+    end = end.replace(minute=0, second=0, microsecond=0)
     start = (end - timedelta(days=days)).replace(hour=0)
-    facts = DemoFacts(start=start, end=end)
+    facts = DemoFacts(start=start + shift, end=end + shift)
     report = progress or (lambda _msg, _frac: None)
     app = ShopApplication(env=env)
     try:
-        with simulated_clock(start + timedelta(hours=7)) as clock:
+        with simulated_clock(start + timedelta(hours=7), shift) as clock:
             sim = ShopSimulation(app, clock, rng)
             shop = Shop(sim, rng, long_events, days)
             shop.open_shop()
@@ -402,8 +412,13 @@ def write_demo(
                 "inventory " + p.sku: str(shop.stock[p.id].id) for p in shop.bestsellers
             }
             facts.long_streams["ledger operating account"] = str(shop.operating.id)
+            facts.named_streams = dict(facts.long_streams)
+            # an order with several lines that was paid, shipped and delivered
+            delivered = [o for o in shop.orders if o.version >= 4 and len(o.lines) >= 3]
+            if delivered:
+                facts.named_streams["order delivered"] = str(delivered[0].id)
         report("projecting", 0.95)
-        facts.projection_position = run_projection(app, until=end - timedelta(days=2))
+        facts.projection_position = run_projection(app, until=end + shift - timedelta(days=2))
     finally:
         app.close()
     return facts

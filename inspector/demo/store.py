@@ -23,7 +23,7 @@ import platformdirs
 from inspector.core.errors import InspectorError
 
 APP_DIR_NAME = "event-inspector"
-DEMO_FORMAT = 1
+DEMO_FORMAT = 3  # 2: a fixed calendar moved by whole weeks (same events every time)
 APP_CLASS = "inspector.demo.shop:ShopApplication"
 _lock = threading.Lock()
 
@@ -123,6 +123,7 @@ def _build(
         "events": facts.events,
         "aggregates": facts.aggregates,
         "long_streams": facts.long_streams,
+        "named_streams": facts.named_streams,  # the streams Go ▸ Demo streams offers
         "projection": {"name": "ProductSales", "position": facts.projection_position},
         "start": facts.start.isoformat() if facts.start else None,
         "end": facts.end.isoformat() if facts.end else None,

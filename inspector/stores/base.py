@@ -19,6 +19,14 @@ from typing import Any
 
 from inspector.core.errors import InspectorError, StreamNotFoundError
 from inspector.core.ids import canonical_id, hex_prefix, hex_range, parse_uuid, string_prefix_upper
+from inspector.stores.protocol import (
+    Count,
+    EventStore,
+    RawEvent,
+    StreamRow,
+    TrackingRow,
+    check_tags_supported,
+)
 
 EXACT_COUNT_CAP = 200_000  # count rows exactly up to this many
 # A stream page reads each stream's first state (for its aggregate type) only up to this size;
@@ -29,32 +37,6 @@ TYPE_SNIFF_MAX_BYTES = 256 * 1024
 ID_TEXT = "text"  # TEXT: 32-hex (core sqlite) or arbitrary strings
 ID_UUID = "uuid"  # native uuid (PostgreSQL)
 ID_BYTES16 = "bytes16"  # 16-byte BLOB (eventsourcing_sqlalchemy on SQLite)
-
-
-@dataclass(frozen=True, slots=True)
-class RawEvent:
-    """One stored row, id in canonical form, state still as stored (maybe compressed/encrypted)."""
-
-    position: int | None
-    stream: str
-    version: int
-    topic: str
-    state: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class StreamRow:
-    id: str
-    version: int
-    first_topic: str | None
-    first_state: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class TrackingRow:
-    table: str
-    name: str
-    position: int | None
 
 
 @dataclass(slots=True)
@@ -69,12 +51,7 @@ class AppTables:
     snapshots_table: str | None = None
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class Count:
-    value: int | None
-    exact: bool
+    family: str = "sql"  # which store module reads these tables ("sql", "dcb")
 
 
 def quote_ident(name: str) -> str:
@@ -83,9 +60,17 @@ def quote_ident(name: str) -> str:
 
 
 class SqlStore:
-    """Bounded reads over one application's tables. Subclasses provide connections."""
+    """Bounded reads over one application's tables. Subclasses provide connections.
+
+    Implements :class:`inspector.stores.protocol.EventStore` for the SQL families."""
 
     layout: str = ""
+    writable: bool = True
+    has_snapshots: bool = True
+    has_tracking: bool = True
+    tagged: bool = False
+    payload_format: str = "json"
+    needs_catalog: bool = False
     placeholder: str = "?"
     # The state column as selected: SQLite may hold a TEXT value there (CAST gives its bytes).
     state_expr: str = "state"
@@ -242,6 +227,17 @@ class SqlStore:
         return prefix, string_prefix_upper(prefix), False
 
     # -- reads --------------------------------------------------------------------------------
+    def describe(self) -> dict[str, Any]:
+        """Where this application's events are: ``{"schema", "events_table", "snapshots_table",
+        "extra_columns"}``."""
+        t = self.tables
+        return {
+            "schema": t.schema,
+            "events_table": t.events_table,
+            "snapshots_table": t.snapshots_table,
+            "extra_columns": t.extra_columns,
+        }
+
     def max_position(self) -> int | None:
         rows = self.query(f"SELECT MAX({self.pos}) FROM {self.events}")
         return rows[0][0] if rows else None
@@ -452,10 +448,26 @@ class SqlStore:
         )
         return rows[0][0] if rows and rows[0][0] is not None else None
 
+    def version_at_position(self, stream: str, position: int) -> int | None:
+        """The stream's last version at or before global ``position`` (None: none yet)."""
+        values = self.id_values(stream)
+        rows = self.query(
+            f"SELECT MAX(originator_version) FROM {self.events}"
+            f" WHERE originator_id IN ({self._p(len(values))})"
+            f" AND {self.pos} <= {self.placeholder}",
+            [*values, int(position)],
+        )
+        return rows[0][0] if rows and rows[0][0] is not None else None
+
     def log(
-        self, after: int | None = None, limit: int = 100, topics: Sequence[str] = ()
+        self,
+        after: int | None = None,
+        limit: int = 100,
+        topics: Sequence[str] = (),
+        tags: Sequence[str] = (),
     ) -> list[RawEvent]:
-        """The global log (notification order) after position ``after``."""
+        """The global log (notification order) after position ``after``; ``topics``: any of."""
+        check_tags_supported(self, tags)
         p = self.placeholder
         sql = (
             f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
@@ -491,6 +503,20 @@ class SqlStore:
         sql += " ORDER BY originator_version"
         return [self._row(r) for r in self.query(sql, params)]
 
+    def snapshot_signature(self, stream: str) -> tuple[Any, ...]:
+        """(count, max version, sum of versions) of the stream's stored snapshots: one indexed
+        aggregate query, so a replayer notices snapshots taken or deleted since it read them."""
+        table = self.tables.snapshots_table
+        if not table:
+            return ()
+        values = self.id_values(stream)
+        rows = self.query(
+            "SELECT COUNT(*), MAX(originator_version), SUM(originator_version)"
+            f" FROM {self.qualified(table)} WHERE originator_id IN ({self._p(len(values))})",
+            values,
+        )
+        return tuple(int(x) if x is not None else None for x in rows[0]) if rows else ()
+
     def tracking(self) -> list[TrackingRow]:
         """Every tracking row of this application's tracking tables (no ``__migration__``)."""
         out: list[TrackingRow] = []
@@ -509,6 +535,126 @@ class SqlStore:
 
     def tracking_columns(self, table: str) -> set[str]:
         raise NotImplementedError
+
+    def range_rows(
+        self,
+        lo: Any,
+        hi: Any,
+        *,
+        hi_inclusive: bool = False,
+        after: tuple[Any, int] | None = None,
+        limit: int = 5000,
+        max_position: int | None = None,
+    ) -> list[tuple[Any, Any, int, str, bytes]]:
+        """``(position, raw id, version, topic, state)`` of the events whose stored id lies in
+        ``[lo, hi)`` (``hi`` included with ``hi_inclusive``; None = unbounded), in
+        ``(originator_id, originator_version)`` order after the keyset ``after`` (a raw id and
+        a version): one index range scan per page, for whole-store scans. ``max_position``
+        leaves out events appended after a scan started. Ids are the column values as stored.
+        """
+        p = self.placeholder
+        conds: list[str] = []
+        params: list[Any] = []
+        if after is not None:
+            conds.append(
+                f"(originator_id > {p} OR (originator_id = {p} AND originator_version > {p}))"
+            )
+            params += [after[0], after[0], int(after[1])]
+        elif lo is not None:
+            conds.append(f"originator_id >= {p}")
+            params.append(lo)
+        if hi is not None:
+            conds.append(f"originator_id {'<=' if hi_inclusive else '<'} {p}")
+            params.append(hi)
+        if max_position is not None:
+            conds.append(f"{self.pos} <= {p}")
+            params.append(int(max_position))
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        sql = (
+            f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
+            f" FROM {self.events}{where} ORDER BY originator_id, originator_version"
+            f" LIMIT {int(limit)}"
+        )
+        return [
+            r if type(r[4]) is bytes else (r[0], r[1], r[2], r[3], as_bytes(r[4]))
+            for r in self.query_events(sql, params)
+        ]
+
+    def id_after_offset(self, lo: Any, offset: int, hi: Any = None,
+                        hi_inclusive: bool = False) -> Any:
+        """The stored id ``offset`` events after the first event with id >= ``lo`` (None
+        when the range ends first): an index-only walk, for cutting a scan into batches."""
+        p = self.placeholder
+        conds, params = [], []
+        if lo is not None:
+            conds.append(f"originator_id >= {p}")
+            params.append(lo)
+        if hi is not None:
+            conds.append(f"originator_id {'<=' if hi_inclusive else '<'} {p}")
+            params.append(hi)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        rows = self.query(
+            f"SELECT originator_id FROM {self.events}{where} ORDER BY originator_id"
+            f" LIMIT 1 OFFSET {int(offset)}",
+            params,
+        )
+        return rows[0][0] if rows else None
+
+    def next_id(self, after: Any, hi: Any = None, hi_inclusive: bool = False) -> Any:
+        """The smallest stored id greater than ``after`` (below ``hi``), or None."""
+        p = self.placeholder
+        sql = f"SELECT originator_id FROM {self.events} WHERE originator_id > {p}"
+        params: list[Any] = [after]
+        if hi is not None:
+            sql += f" AND originator_id {'<=' if hi_inclusive else '<'} {p}"
+            params.append(hi)
+        rows = self.query(sql + " ORDER BY originator_id LIMIT 1", params)
+        return rows[0][0] if rows else None
+
+    def snapshot_rows(
+        self, raw_id: Any, after_version: int | None = None, limit: int = 50
+    ) -> list[tuple[int, str, bytes]]:
+        """``(version, topic, state)`` of one stream's snapshots (raw stored id), by keyset."""
+        if not self.tables.snapshots_table:
+            return []
+        p = self.placeholder
+        sql = (
+            f"SELECT originator_version, topic, {self.state_expr}"
+            f" FROM {self.qualified(self.tables.snapshots_table)} WHERE originator_id = {p}"
+        )
+        params: list[Any] = [raw_id]
+        if after_version is not None:
+            sql += f" AND originator_version > {p}"
+            params.append(int(after_version))
+        sql += f" ORDER BY originator_version LIMIT {int(limit)}"
+        return [
+            (r[0], r[1], r[2] if type(r[2]) is bytes else as_bytes(r[2]))
+            for r in self.query(sql, params)
+        ]
+
+    def snapshot_ids_in_range(
+        self, lo: Any, hi: Any, hi_inclusive: bool = False
+    ) -> list[Any]:
+        """Raw ids of the streams with snapshots whose id lies in ``[lo, hi)`` (keys only)."""
+        if not self.tables.snapshots_table:
+            return []
+        p = self.placeholder
+        conds, params = [], []
+        if lo is not None:
+            conds.append(f"originator_id >= {p}")
+            params.append(lo)
+        if hi is not None:
+            conds.append(f"originator_id {'<=' if hi_inclusive else '<'} {p}")
+            params.append(hi)
+        where = (" WHERE " + " AND ".join(conds)) if conds else ""
+        return [
+            r[0]
+            for r in self.query(
+                f"SELECT DISTINCT originator_id FROM"
+                f" {self.qualified(self.tables.snapshots_table)}{where}",
+                params,
+            )
+        ]
 
     def require_stream(self, stream: str) -> int:
         """The last version of ``stream``; StreamNotFoundError if it has no events."""
@@ -560,7 +706,7 @@ class Database:
         layout: str,
         location: str,
         apps: list[AppTables],
-        make_store: Callable[[AppTables], SqlStore],
+        make_store: Callable[[AppTables], EventStore],
         close: Callable[[], None],
     ) -> None:
         self.layout = layout
@@ -568,9 +714,9 @@ class Database:
         self.apps = apps
         self._make_store = make_store
         self._close = close
-        self._stores: dict[str, SqlStore] = {}
+        self._stores: dict[str, EventStore] = {}
 
-    def store(self, app: str | None = None) -> SqlStore:
+    def store(self, app: str | None = None) -> EventStore:
         """The store of application ``app`` (case-insensitive), or of the only one."""
         tables = check_app_choice(self.apps, app)
         key = f"{tables.schema}.{tables.name}"
@@ -578,10 +724,10 @@ class Database:
             self._stores[key] = self._make_store(tables)
         return self._stores[key]
 
-    def all_stores(self) -> list[SqlStore]:
+    def all_stores(self) -> list[EventStore]:
         return [self.store_for(t) for t in self.apps]
 
-    def store_for(self, tables: AppTables) -> SqlStore:
+    def store_for(self, tables: AppTables) -> EventStore:
         key = f"{tables.schema}.{tables.name}"
         if key not in self._stores:
             self._stores[key] = self._make_store(tables)

@@ -31,15 +31,26 @@ from inspector.stores.schema import (
 )
 
 READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
+IDLE_TIMEOUT_ENV = "EVENT_INSPECTOR_PG_IDLE_TIMEOUT"
+DEFAULT_IDLE_TIMEOUT = 30.0  # seconds without a byte from the server during one request
+# TCP keepalives (a dead peer or a broken route is noticed in ~idle + interval * count seconds)
+# and tcp_user_timeout (sent data unacknowledged this long, in ms: the connection is dropped).
+KEEPALIVE_PARAMS = {
+    "keepalives": "1", "keepalives_idle": "10", "keepalives_interval": "5",
+    "keepalives_count": "3", "tcp_user_timeout": "30000",
+}
 ESTIMATE_ABOVE = 200_000
 
 
 def pg_error_text(exc: BaseException) -> str:
+    """One line of a driver error, with any password in it replaced by ``***``."""
+    from inspector.core.redact import redact
+
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip().splitlines()
     first = text[0] if text else type(orig).__name__
     detail = next((t for t in text[1:] if t.strip()), "")
-    return f"{first} {detail}".strip() if "failed:" in first and detail else first
+    return redact(f"{first} {detail}".strip() if "failed:" in first and detail else first)
 
 
 class PgConnector:
@@ -52,7 +63,8 @@ class PgConnector:
     """
 
     def __init__(
-        self, url: str, password: str | None = None, connect_timeout: int = 10, size: int = 4
+        self, url: str, password: str | None = None, connect_timeout: int = 10, size: int = 4,
+        idle_timeout: float | None = None,
     ) -> None:
         from psycopg.conninfo import conninfo_to_dict
 
@@ -64,8 +76,13 @@ class PgConnector:
             raise StoreOpenError(f"not a valid PostgreSQL URL ({pg_error_text(exc)})") from None
         if password is not None:
             params["password"] = password
+        # What the URL sets wins (``?connect_timeout=2``, ``?keepalives_idle=...``).
+        params.setdefault("connect_timeout", str(connect_timeout))
+        for key, value in KEEPALIVE_PARAMS.items():
+            params.setdefault(key, value)
         self.params = params
         self.connect_timeout = connect_timeout
+        self.idle_timeout = idle_timeout if idle_timeout is not None else idle_timeout_from_env()
         self.size = size
         self.display = _display(params)
         self.url = _sqlalchemy_url(params)  # with the password: for the writer only, never shown
@@ -75,10 +92,12 @@ class PgConnector:
     def _connect(self) -> Any:
         import psycopg
 
+        options = " ".join(x for x in (self.params.get("options"), READ_ONLY_OPTIONS) if x)
+        params = {**self.params, "options": options}
         try:
-            return psycopg.connect(
-                **self.params, options=READ_ONLY_OPTIONS, connect_timeout=self.connect_timeout
-            )
+            conn = idle_timeout_connection_class().connect(**params)
+            conn.idle_timeout = self.idle_timeout
+            return conn
         except psycopg.Error as exc:
             raise StoreOpenError(f"{self.display}: {pg_error_text(exc)}") from None
 
@@ -117,7 +136,7 @@ class PgConnector:
                 return rows
             except psycopg.OperationalError as exc:
                 conn.close()
-                if pooled and attempt == 0:
+                if pooled and attempt == 0 and not isinstance(exc, ServerSilentError):
                     continue  # a stale pooled connection: try once more on a fresh one
                 raise InspectorError(f"{self.display}: {pg_error_text(exc)}") from None
             except psycopg.Error as exc:
@@ -137,6 +156,95 @@ class PgConnector:
             conns, self._idle = self._idle, []
         for conn in conns:
             conn.close()
+
+
+class ServerSilentError(InspectorError):
+    """Marker base; the raised class also derives from psycopg.OperationalError."""
+
+
+def idle_timeout_from_env() -> float:
+    """``EVENT_INSPECTOR_PG_IDLE_TIMEOUT`` seconds (default 30; 0 or less: wait forever)."""
+    import os
+
+    raw = os.environ.get(IDLE_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_IDLE_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InspectorError(f"{IDLE_TIMEOUT_ENV}={raw!r}: give a number of seconds") from None
+    if value != value or value > 1e9:
+        raise InspectorError(f"{IDLE_TIMEOUT_ENV}={raw!r}: out of range")
+    return value
+
+
+_CONN_CLASS: Any = None
+
+
+def idle_timeout_connection_class() -> Any:
+    """A ``psycopg.Connection`` whose waits fail when the server sends nothing for a while.
+
+    psycopg waits for the socket in short intervals; this ``wait`` counts how long the socket
+    has been silent (nothing to read, nothing writable) and, past ``idle_timeout`` seconds,
+    closes the connection and raises an OperationalError ("no data from the server for N s").
+    Any byte that arrives resets the clock, so a long scan that keeps streaming is not cut;
+    a server that holds the socket open and sends nothing is.
+    """
+    global _CONN_CLASS
+    if _CONN_CLASS is not None:
+        return _CONN_CLASS
+    import select
+    import time
+
+    import psycopg
+    from psycopg.waiting import READY_R, READY_W, WAIT_R, WAIT_W
+
+    class _Silent(psycopg.OperationalError, ServerSilentError):
+        pass
+
+    class IdleTimeoutConnection(psycopg.Connection):  # type: ignore[type-arg]
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            limit = self.idle_timeout
+            if not limit or limit <= 0 or timeout is not None:
+                return super().wait(gen, interval, timeout)
+            fileno = self.pgconn.socket
+            last = time.monotonic()
+            try:
+                s = next(gen)
+                poller = select.poll()
+                while True:
+                    mask = (select.POLLIN if s & WAIT_R else 0) | (
+                        select.POLLOUT if s & WAIT_W else 0)
+                    poller.register(fileno, mask)
+                    events = poller.poll(int(min(0.1, limit) * 1000))
+                    ev = events[0][1] if events else 0
+                    if ev & (select.POLLERR | select.POLLNVAL):
+                        raise psycopg.OperationalError("connection socket closed")
+                    rd = bool(ev & (select.POLLIN | select.POLLHUP))
+                    wr = bool(ev & select.POLLOUT)
+                    ready = (READY_R if rd else 0) | (READY_W if wr else 0)
+                    now = time.monotonic()
+                    # Activity: bytes arrived, or a pure write made progress (a socket is
+                    # always writable while we wait to read: that is not the server talking).
+                    if rd or (wr and not s & WAIT_R):
+                        last = now
+                    elif now - last >= limit:
+                        self.pgconn.finish()
+                        raise _Silent(
+                            f"no data from the server for {limit:g} s (it holds the connection "
+                            f"open but does not answer); giving up (set {IDLE_TIMEOUT_ENV})"
+                        )
+                    s = gen.send(ready)
+            except StopIteration as ex:
+                return ex.value
+            except KeyboardInterrupt:
+                self.pgconn.finish()
+                raise
+
+    _CONN_CLASS = IdleTimeoutConnection
+    return _CONN_CLASS
 
 
 def _netloc(params: dict[str, Any], password: str | None) -> str:
@@ -289,8 +397,11 @@ class PgStore(SqlStore):
         return self._track_cols[table]
 
 
-def open_postgres(url: str, schema: str | None = None, password: str | None = None) -> Database:
-    connector = PgConnector(url, password=password)
+def open_postgres(
+    url: str, schema: str | None = None, password: str | None = None,
+    idle_timeout: float | None = None,
+) -> Database:
+    connector = PgConnector(url, password=password, idle_timeout=idle_timeout)
     try:
         tables = pg_tables(connector, schema)
         layout, apps = discover(tables)

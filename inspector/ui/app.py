@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -18,27 +18,30 @@ from inspector.ui.window_opening import SETTINGS_APP, SETTINGS_ORG
 
 
 def dark_palette() -> QPalette:
+    """The dark palette of ``resources/themes/dark.json`` (Qt's standard one if it is missing)."""
+    from inspector.resources import theme
+
     p = QPalette()
-    base, window, text = QColor("#1e1f22"), QColor("#2b2d30"), QColor("#dfe1e5")
-    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-        p.setColor(group, QPalette.ColorRole.Window, window)
-        p.setColor(group, QPalette.ColorRole.WindowText, text)
-        p.setColor(group, QPalette.ColorRole.Base, base)
-        p.setColor(group, QPalette.ColorRole.AlternateBase, QColor("#26282b"))
-        p.setColor(group, QPalette.ColorRole.Text, text)
-        p.setColor(group, QPalette.ColorRole.Button, window)
-        p.setColor(group, QPalette.ColorRole.ButtonText, text)
-        p.setColor(group, QPalette.ColorRole.ToolTipBase, QColor("#3c3f41"))
-        p.setColor(group, QPalette.ColorRole.ToolTipText, text)
-        p.setColor(group, QPalette.ColorRole.Highlight, QColor("#2f65ca"))
-        p.setColor(group, QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
-        p.setColor(group, QPalette.ColorRole.Link, QColor("#589df6"))
-        p.setColor(group, QPalette.ColorRole.PlaceholderText, QColor("#8c8f94"))
-        p.setColor(group, QPalette.ColorRole.Mid, QColor("#3c3f41"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6f737a"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6f737a"))
-    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6f737a"))
+    try:
+        data = theme("dark")
+    except (OSError, ValueError):
+        return p
+    for group_name, groups in (
+        ("active", (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive)),
+        ("disabled", (QPalette.ColorGroup.Disabled,)),
+    ):
+        for role_name, colour in (data.get(group_name) or {}).items():
+            role = getattr(QPalette.ColorRole, role_name, None)
+            if role is None:
+                continue
+            for group in groups:
+                p.setColor(group, role, QColor(colour))
     return p
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether ``palette`` is a dark one (its window colour is dark)."""
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
 def apply_palette(app: QApplication, scheme: Any = None) -> str:
@@ -57,7 +60,7 @@ def app_icon() -> QIcon:
         from inspector.resources import icon_path
 
         return QIcon(icon_path())
-    except (ImportError, FileNotFoundError):
+    except FileNotFoundError:
         return QIcon()
 
 
@@ -65,18 +68,48 @@ def check_display() -> None:
     """Say clearly when there is no screen to show a window on (Qt would abort the process)."""
     if QApplication.instance() is not None or not sys.platform.startswith("linux"):
         return
+    from inspector.core.errors import InspectorError
+
     if (
         os.environ.get("QT_QPA_PLATFORM")
         or os.environ.get("DISPLAY")
         or os.environ.get("WAYLAND_DISPLAY")
     ):
+        # Qt aborts the process when the platform plugin cannot load (and blames libxcb-cursor0
+        # whatever is missing): name the missing libraries and their packages instead.
+        from inspector.ui import qtcheck
+
+        plat = qtcheck.platform_name()
+        if plat in ("xcb", "wayland"):
+            missing = qtcheck.missing_libraries((plat,))
+            if missing:
+                pkgs = " ".join(qtcheck.debian_packages(missing, check=False))
+                raise InspectorError(
+                    f"Qt's {plat} platform plugin cannot load: missing {' '.join(missing)} "
+                    f"(on Debian/Ubuntu: apt install {pkgs}; ./run demo installs them)"
+                )
         return
-    from inspector.core.errors import InspectorError
 
     raise InspectorError(
         "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
         "use a headless command, or gui --screenshot FILE.png"
     )
+
+
+# Qt messages that say nothing to the user: the offscreen platform (headless --screenshot) warns on
+# every window whose size hints change.
+QUIET_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+def quiet_qt_messages() -> None:
+    """Drop :data:`QUIET_QT_MESSAGES`; every other Qt message still reaches stderr."""
+
+    def handler(kind: QtMsgType, context: Any, message: str) -> None:
+        if message in QUIET_QT_MESSAGES:
+            return
+        sys.stderr.write(f"{message}\n")
+
+    qInstallMessageHandler(handler)
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -94,6 +127,9 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setApplicationDisplayName(SETTINGS_APP)
     app.setDesktopFileName("event-inspector")
     app.setStyle("Fusion")
+    from inspector.resources import stylesheet
+
+    app.setStyleSheet(stylesheet())
     apply_palette(app)
     app.styleHints().colorSchemeChanged.connect(lambda s: apply_palette(app, s))
     icon = app_icon()
@@ -107,7 +143,9 @@ def install_excepthook(win: MainWindow) -> None:
     previous = sys.excepthook
 
     def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
-        traceback.print_exception(kind, value, tb)
+        from inspector.core.redact import redact
+
+        sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
         if issubclass(kind, KeyboardInterrupt):
             previous(kind, value, tb)
             return
@@ -169,6 +207,7 @@ def run(
 ) -> int:
     if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        quiet_qt_messages()
     check_display()
     app = make_app()
     win = MainWindow()

@@ -54,6 +54,12 @@ LIVE_INTERVAL_MS = 1000
 DEFAULT_SIZE = (1440, 900)
 
 
+
+def _redact(text: str) -> str:
+    from inspector.core.redact import redact
+
+    return redact(text)
+
 class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
     sessionOpened = Signal()
     streamOpened = Signal(str)
@@ -204,7 +210,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         if hasattr(panel, "writeModeChanged"):
             panel.writeModeChanged.connect(self._write_mode_changed)
         if hasattr(panel, "message"):
-            panel.message.connect(lambda m: self.statusBar().showMessage(str(m), 8000))
+            panel.message.connect(
+                lambda m: self.statusBar().showMessage(_redact(str(m)), 8000)
+            )
         if hasattr(panel, "snapshotsChanged"):
             panel.snapshotsChanged.connect(self._snapshots_changed)
         if hasattr(panel, "catalogUpdated"):  # rebuilt/updated there: republish it here
@@ -328,6 +336,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         )
         self.act_play.setShortcut(QKeySequence("Ctrl+P"))
         go.addSeparator()
+        self.demo_menu = go.addMenu("&Demo streams")
+        self.demo_menu.menuAction().setVisible(False)
         self.act_live = go.addAction("&Live", lambda: self.live_box.toggle())
 
         view = mb.addMenu("&View")
@@ -424,11 +434,18 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
     # -- messages and busy state ----------------------------------------------------------------
     def show_error(self, message: str) -> None:
+        """The error banner and status line (any password hidden); also one line on stderr."""
+        from inspector.core.redact import redact
+
+        message = redact(str(message))
         self.banner.show_message(message, "error")
         self.statusBar().showMessage(message, 8000)
+        print(f"event-inspector: {message}", file=sys.stderr, flush=True)
 
     def show_info(self, message: str) -> None:
-        self.banner.show_message(message, "info", timeout_ms=6000)
+        from inspector.core.redact import redact
+
+        self.banner.show_message(redact(str(message)), "info", timeout_ms=6000)
 
     def _busy_changed(self, labels: str) -> None:
         busy = bool(labels)

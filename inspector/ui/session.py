@@ -12,7 +12,8 @@ from typing import Any
 
 from inspector.core.codec import Codec, cipher_key_from_env
 from inspector.core.errors import InspectorError
-from inspector.stores.base import Database, SqlStore
+from inspector.stores.base import Database
+from inspector.stores.protocol import EventStore
 from inspector.ui.connection.spec import ConnectionSpec
 
 
@@ -57,7 +58,7 @@ def demo_request(demo: Any, mode: str = "auto") -> OpenRequest:
 class Session:
     request: OpenRequest
     db: Database
-    store: SqlStore
+    store: EventStore
     codec: Codec
     replayer: Any | None  # inspector.core.replay.Replayer when the engine is available
     replay_error: str | None = None
@@ -81,7 +82,9 @@ class Session:
             self.db.close()
 
 
-def make_replayer(store: SqlStore, codec: Codec, req: OpenRequest) -> tuple[Any | None, str | None]:
+def make_replayer(
+    store: EventStore, codec: Codec, req: OpenRequest
+) -> tuple[Any | None, str | None]:
     """(Replayer or None, why not). Domain code is loaded when a path or app class is given."""
     try:
         from inspector.core.replay import Replayer
@@ -108,7 +111,7 @@ def open_session(req: OpenRequest) -> Session:
     try:
         store = db.store(req.app)
         key = req.cipher_key or cipher_key_from_env()
-        codec = Codec(key, req.max_payload_mb)
+        codec = Codec(key, req.max_payload_mb).for_store(store)
         replayer, why = make_replayer(store, codec, req)
     except BaseException:
         db.close()

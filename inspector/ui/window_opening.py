@@ -9,6 +9,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog
 
+from inspector.core.redact import redact
 from inspector.ui.session import OpenRequest, Session, demo_request, open_session
 from inspector.ui.workers import Ticket
 
@@ -36,8 +37,35 @@ def profile_store(settings: QSettings) -> Any:
     return ProfileStore(settings)
 
 
+def demo_stream_id(named: dict[str, str], stream: str | None) -> str | None:
+    """``stream`` as given, or the id of the demo stream whose name it is (or uniquely contains,
+    case-insensitive: ``ledger`` finds "ledger operating account")."""
+    if not stream:
+        return stream
+    if stream in named:
+        return named[stream]
+    hits = [sid for label, sid in named.items() if stream.lower() in label.lower()]
+    return hits[0] if len(hits) == 1 else stream
+
+
 class OpeningMixin:
     """MainWindow's store opening (uses its runner, panels and settings)."""
+
+    demo_streams: tuple[str, dict[str, str]] = ("", {})  # the demo's location, its named streams
+
+    def _fill_demo_menu(self, session: Session) -> None:
+        """Go ▸ Demo streams: the demo's interesting streams by name (only while it is open)."""
+        location, named = self.demo_streams
+        menu = self.demo_menu
+        menu.clear()
+        is_demo = bool(named) and session.request.location == location
+        menu.menuAction().setVisible(is_demo)
+        if not is_demo:
+            return
+        for label, sid in named.items():
+            menu.addAction(label, lambda sid=sid: self.open_stream(sid))
+        names = ", ".join(f"“{label}”" for label in named)
+        self.statusBar().showMessage(f"Demo store: try {names} (Go ▸ Demo streams)", 30000)
 
     # -- opening ------------------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -94,12 +122,20 @@ class OpeningMixin:
         store = profile_store(self.settings)
         spec = req.to_spec()
         if store is not None and spec is not None:
-            store.add_recent(spec, remember_secrets=True)  # the spec carries no secrets
+            # The settings get the spec without secrets; a password or cipher key given on the
+            # command line goes to the keyring (when there is one), like one typed in the dialog.
+            from dataclasses import replace
+
+            spec = replace(spec, password=req.password, cipher_key=req.cipher_key)
+            store.add_recent(spec, remember_secrets=True)
             return
         recent = self.settings.value("recent/locations", []) or []
         if isinstance(recent, str):
             recent = [recent]
-        recent = [req.location, *[r for r in recent if r != req.location]][:10]
+        from inspector.core.redact import redact
+
+        loc = redact(req.location)
+        recent = [loc, *[r for r in recent if r != loc]][:10]
         self.settings.setValue("recent/locations", recent)
 
     def open_demo(
@@ -108,11 +144,13 @@ class OpeningMixin:
         """Open the demo store, creating it first (in the background, with progress) if needed."""
         self.loading_label.setText("Preparing the demo store…")
 
-        def work(ticket: Ticket) -> OpenRequest:
+        def work(ticket: Ticket) -> tuple[OpenRequest, dict[str, str]]:
             from inspector.demo import ensure_demo_store
 
             demo = ensure_demo_store(progress=lambda msg, frac: ticket.progress((msg, frac)))
-            return demo_request(demo, mode)
+            facts = getattr(demo, "facts", None) or {}
+            named = dict(facts.get("named_streams") or facts.get("long_streams") or {})
+            return demo_request(demo, mode), named
 
         def progress(p: tuple[str, float]) -> None:
             msg, frac = p
@@ -120,10 +158,15 @@ class OpeningMixin:
             self.busy_bar.setValue(int(frac * 100))
             self.loading_label.setText(f"Creating the demo store (first use): {msg}…")
 
+        def done(result: tuple[OpenRequest, dict[str, str]]) -> None:
+            req, named = result
+            self.demo_streams = (req.location, named)
+            self.open_store(req, demo_stream_id(named, stream), version)
+
         self.runner.submit(
             "open",
             work,
-            lambda req: self.open_store(req, stream, version),
+            done,
             lambda m: self.show_error(f"Could not prepare the demo store: {m}"),
             progress,
             label="demo store",
@@ -133,7 +176,7 @@ class OpeningMixin:
         self, req: OpenRequest, stream: str | None = None, version: int | None = None
     ) -> None:
         """Open ``req`` in the background; the current store stays until the new one is ready."""
-        self.loading_label.setText(f"Opening {req.location}…")
+        self.loading_label.setText(redact(f"Opening {req.location}…"))
 
         def work(ticket: Ticket) -> Any:
             s = open_session(req)
@@ -147,7 +190,7 @@ class OpeningMixin:
                 self.open_stream(stream, version)
 
         def failed(message: str) -> None:
-            self.show_error(f"Could not open {req.location}: {message}")
+            self.show_error(f"Could not open {redact(req.location)}: {message}")
             self.loading_label.setText("Ready" if self.session else "")
 
         self.runner.submit("open", work, done, failed, label="store")
@@ -165,13 +208,18 @@ class OpeningMixin:
         self._after_first_page = True  # the counts: once the first streams are shown
         self._remembered = False
         self.banner.dismiss()
+        self.statusBar().clearMessage()  # no message about the previous store stays
+        self.goto_edit.clear()
+        self._pending_version = None
+        self._find_total = 0
+        self.find_panel.reset()
         colour = req.env_colour
         app_part = f" · app {session.store.name}" if len(session.db.apps) > 1 else ""
         title = self.conn_label.fontMetrics().elidedText(
-            req.title(), Qt.TextElideMode.ElideMiddle, 520
+            redact(req.title()), Qt.TextElideMode.ElideMiddle, 520
         )
         self.conn_label.setText(f"<b>{title}</b> · {session.db.layout}{app_part}")
-        self.conn_label.setToolTip(session.store.location)
+        self.conn_label.setToolTip(redact(session.store.location))
         self.conn_label.setStyleSheet(
             f"QLabel#connLabel {{ border-left: 6px solid {colour}; padding-left: 6px; }}"
             if colour
@@ -179,7 +227,7 @@ class OpeningMixin:
         )
         self.ro_badge_action.setVisible(True)
         self.conn_status.setText(f"READ-ONLY · {session.db.layout}")
-        self.setWindowTitle(f"{req.title()} — Event History Inspector")
+        self.setWindowTitle(redact(f"{req.title()} — Event History Inspector"))
         self.mode_label.setText("")
         if session.replay_error:
             self.show_info(f"State replay is unavailable: {session.replay_error}")
@@ -188,12 +236,15 @@ class OpeningMixin:
         self.log_panel.set_session(session)
         self.find_panel.set_stream(None)
         for panel in self.extra_panels.values():
-            fn = getattr(panel, "set_session", None)
-            if fn is not None:
-                try:
-                    fn(session)
-                except Exception as exc:  # noqa: BLE001
-                    self.show_error(f"panel: {exc}")
+            for name, arg in (("set_session", session), ("set_stream", None)):
+                fn = getattr(panel, name, None)
+                if fn is not None:
+                    try:
+                        fn(arg)
+                    except Exception as exc:  # noqa: BLE001
+                        self.show_error(f"panel: {exc}")
+        self._write_mode_changed(False)  # write mode belongs to the store it was enabled on
+        self._fill_demo_menu(session)
         self.sessionOpened.emit()
 
     def _streams_page_loaded(self, _rows: int) -> None:

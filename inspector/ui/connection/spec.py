@@ -41,6 +41,15 @@ class ConnectionSpec:
     mode: str = "auto"
     max_payload_mb: float | None = None  # --max-payload: None is the codec's default (64 MB)
 
+    def __post_init__(self) -> None:
+        # A password typed into the URL never stays there: it moves to ``password`` (kept in
+        # memory, and in the keyring when remembered), so no location shown or stored holds it.
+        if self.location and "://" in self.location:
+            from inspector.core.redact import strip_password
+
+            self.location, pw = strip_password(self.location)
+            self.password = self.password or pw
+
     def without_secrets(self) -> ConnectionSpec:
         return replace(self, password=None, cipher_key=None, paths=list(self.paths))
 
@@ -68,16 +77,24 @@ def is_url(location: str) -> bool:
 
 
 def split_password(location: str) -> tuple[str, str | None]:
-    """``(url without password, password)``; a plain path or a URL without one comes back as is."""
+    """``(url without password, password)``; a plain path or a URL without one comes back as is.
+
+    A URL that does not parse still loses its password
+    (:func:`inspector.core.redact.strip_password`).
+    """
     loc = location.strip()
     if not is_url(loc):
         return loc, None
     try:
         url = make_url(loc)
     except ArgumentError:
-        return loc, None
+        from inspector.core.redact import strip_password
+
+        return strip_password(loc)
     if url.password is None:
-        return loc, None
+        from inspector.core.redact import strip_password
+
+        return strip_password(loc)
     password = str(url.password)
     return url._replace(password=None).render_as_string(hide_password=False), password
 

@@ -116,9 +116,26 @@ class ProjectionsPanel(OpsPanel):
 
     # -- context ------------------------------------------------------------------------------
     def context_changed(self) -> None:
+        self.reset_results()
         self._load_definitions()
         self.refresh()
         self._update_buttons()
+
+    def reset_results(self) -> None:
+        """Forget everything shown for the previous store: rows, output, progress, chart."""
+        if self._busy:
+            self._cancel.set()
+        for channel in ("projections-run", "projections-list", "projections-defs"):
+            self.runner.cancel(channel)
+        self._busy = False
+        self.entries = []
+        self.result = None
+        self.catalog_summary = None
+        self.table.setRowCount(0)
+        self.output.clear()
+        self.progress.setValue(0)
+        self.progress_label.setText("")
+        self._plot_days([])
 
     def set_stream(self, stream: str | None) -> None:  # the main window calls this; nothing to do
         return
@@ -235,6 +252,7 @@ class ProjectionsPanel(OpsPanel):
             return
         store, codec, cancel = self.store, self.codec, self._cancel
         pdef = self.definitions.get(name)
+        paths = self._paths()
         domain = None if name == CATALOG else self._domain()
 
         def work(ticket: Ticket) -> dict[str, Any]:
@@ -245,8 +263,11 @@ class ProjectionsPanel(OpsPanel):
                                             cancelled=cancel.is_set)
                 return {**res.to_json(), "differences": diff, "projection": name, "kind": "dry"}
             from inspector.core import projections as P
+            from inspector.stores.writer import store_kind
 
-            res = P.dry_run(store, codec, pdef, domain, progress=ticket.progress,
+            # Picked by the user: only now is its module imported.
+            loaded = P.load_definition(pdef, paths, store_kind(store))
+            res = P.dry_run(store, codec, loaded, domain, progress=ticket.progress,
                             cancelled=cancel.is_set)
             return {**res.to_json(), "projection": name, "kind": "dry"}
 
@@ -263,18 +284,22 @@ class ProjectionsPanel(OpsPanel):
         if name == CATALOG:
             self._rebuild_catalog()
             return
-        pdef = self.definitions.get(name)
+        picked = self.definitions.get(name)
+        paths = self._paths()
         domain = self._domain()
 
         def prepare(ticket: Ticket) -> Any:
             from inspector.core import projections as P
+            from inspector.stores.writer import store_kind
 
-            return P.prepare_in_place(store, pdef, domain)
+            # Picked by the user: only now is its module imported.
+            loaded = P.load_definition(picked, paths, store_kind(store))
+            return (*P.prepare_in_place(store, loaded, domain), loaded)
 
         def confirmed(prepared_view: Any) -> None:
             from inspector.core import projections as P
 
-            prepared, view = prepared_view
+            prepared, view, pdef = prepared_view
             if not self.confirm(prepared.plan):
                 P.close_view(view)
                 self._busy = False

@@ -85,6 +85,15 @@ class SnapshotsPanel(OpsPanel):
         self._update_buttons()
 
     # -- context ------------------------------------------------------------------------------
+    def set_session(self, session: Any) -> None:
+        """Another store: nothing of the previous store's stream stays (rows, detail, status)."""
+        self.stream = None
+        self.rows = []
+        self._fill()
+        self.detail.clear()
+        self.status.setText("Open a stream to see its snapshots.")
+        super().set_session(session)
+
     def context_changed(self) -> None:
         self._update_buttons()
         if self.stream is not None and self.store is not None:

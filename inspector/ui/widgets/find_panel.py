@@ -91,6 +91,15 @@ class FindPanel(QWidget):
         self.table.doubleClicked.connect(self._activated)
         self.table.clicked.connect(self._activated)
 
+    def reset(self) -> None:
+        """Another store opened: forget the previous store's query results (the query stays)."""
+        self.running(False)
+        self.last_query = None
+        self.last_result = None
+        self.model.set_rows([])
+        self.more_btn.setEnabled(False)
+        self.status.setText("Search events by payload text or path = value; results list here.")
+
     def set_stream(self, stream: str | None) -> None:
         """Follow the open stream; with none open, the scope falls back to the global log."""
         self.stream = stream

@@ -82,12 +82,21 @@ class StreamsPanel(QWidget):
         self.type_counts: dict[str, dict[str, Any]] = {}  # from the catalog, when ready
 
     def set_session(self, session: Any) -> None:
+        """Another store: its filters, types and counts start empty (nothing of the last one)."""
+        self._debounce.stop()
         self._known_types.clear()
         self.type_counts = {}
         self.type_box.blockSignals(True)
         self.type_box.clear()
         self.type_box.addItem("", None)
+        self.type_box.setCurrentIndex(0)
+        self.type_box.setEditText("")
         self.type_box.blockSignals(False)
+        self.prefix.blockSignals(True)
+        self.prefix.clear()
+        self.prefix.blockSignals(False)
+        self.model.prefix = None
+        self.model.type_filter = None
         self.totals = {}
         if session is None:
             self.stack.show_message("Open a store (Ctrl+O) or drop a .db file here.")

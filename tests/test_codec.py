@@ -179,7 +179,7 @@ def deepest(value: object) -> object:
 def test_error_values() -> None:
     c = Codec()
     cases = {
-        b"": "no cipher key",  # an empty blob: not JSON, perhaps encrypted
+        b"": "no payload",  # an empty blob (or NULL): nothing was stored
         b"{\"a\": 1": "not JSON",
         b"{\"a\": \"\xff\"}": "not UTF-8",
         b"\x78\x9c garbage": "corrupt zlib",

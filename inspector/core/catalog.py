@@ -285,6 +285,9 @@ class Catalog:
         first_text: dict[str, bytes | None] = {}
         before = self._undecoded
         for ev in events:
+            if type(ev.version) is not int or ev.stream is None:
+                self._undecoded += 1  # a damaged row (see inspector.core.damage)
+                continue
             ts, text = self._event_fields(ev.state)
             s = agg.get(ev.stream)
             if s is None:

@@ -283,6 +283,8 @@ class Codec:
         """(JSON bytes or None, error, compression, encrypted)."""
         encrypted = False
         hint = ""
+        if not blob:
+            return None, "no payload (the state is NULL or empty)", None, False
         if len(blob) > self.max_payload:
             return None, too_large_reason(self.max_payload), sniff_compression(blob), False
         if self._key is not None:
@@ -306,6 +308,9 @@ class Codec:
                 # with a key that failed to decrypt, a blob that is no plaintext is encrypted
                 return None, f"corrupt {kind} data: {exc}{hint}", kind, self._key is not None
         elif not _looks_like_json(blob) and self._key is None:
+            plain = _plain_reason(blob)  # a scalar or text is no ciphertext: say what it is
+            if plain is not None:
+                return None, plain, None, False
             return None, _no_key_message(), None, True
         return blob, None, kind, encrypted
 
@@ -316,8 +321,8 @@ class Codec:
         the cut marker and ``error`` = its reason; JSON nested deeper than ``MAX_JSON_DEPTH`` is
         kept to that depth and the rest cut with the marker (``error`` stays None).
         """
-        if state is None:
-            return Decoded(None, "no payload (NULL state)", None, False, b"")
+        if state is None or not state:
+            return Decoded(None, "no payload (the state is NULL or empty)", None, False, b"")
         raw = state if type(state) is bytes else bytes(state)
         if self.payload_format == "msgpack":
             if len(raw) > self.max_payload:
@@ -452,6 +457,25 @@ def _parse_slow(text: bytes, maybe_encrypted: bool) -> tuple[Any, str | None]:
         return _exact_loads(s), None
     except ValueError as exc:
         return None, f"not JSON ({exc}){hint}"
+
+
+def _plain_reason(blob: bytes) -> str | None:
+    """What a payload that is neither JSON object nor compressed is, when it is plainly not
+    ciphertext (UTF-8 text: a JSON scalar, or printable text); None when it may be encrypted."""
+    if len(blob) > 4096:
+        return None
+    try:
+        text = blob.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    try:
+        value = json.loads(text)
+    except ValueError:
+        if text.isprintable():
+            return f"not JSON: the state is text ({shown!r})"
+        return None
+    return f"not an event payload: the state is a JSON {type(value).__name__} ({shown})"
 
 
 def _no_key_message() -> str:

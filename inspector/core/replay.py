@@ -56,6 +56,7 @@ import orjson
 
 from inspector.core.blame import BlameCollector, extract
 from inspector.core.codec import Codec, loads_fast
+from inspector.core.damage import first_version, row_damage
 from inspector.core.diff import diff_values
 from inspector.core.errors import InspectorError
 from inspector.core.generic import generic_step, unwrap_leaf
@@ -132,6 +133,10 @@ class _Chain:
     cursor: tuple[int, Any] | None = None  # the last state handed out for reading
     prev: tuple[int, Any] | None = None  # a checkpoint-like copy of (last jump's version - 1)
     snap_sig: Any = None  # the stored snapshots' signature when ``snapshots`` was read
+
+
+def _damaged(row: Row) -> str:
+    return row_damage("", row[1], row[2]) or "damaged row"
 
 
 _DEEP_LIMIT = 20_000  # recursion limit for checkpoints of very deep states (pickle's C recursion)
@@ -457,6 +462,8 @@ class Replayer:
         try:
             for row in rows:
                 v = row[1]
+                if type(v) is not int:
+                    raise StepFailed(failure_at(row, _damaged(row)))
                 if last is not None and v != last + 1:
                     raise StepFailed(
                         failure_at(row, f"version gap: expected version {last + 1}, found {v}")
@@ -550,6 +557,8 @@ class Replayer:
         try:
             for row in rows:
                 v = row[1]
+                if type(v) is not int:
+                    raise StepFailed(failure_at(row, _damaged(row)))
                 if last is not None and v != last + 1:
                     raise StepFailed(
                         failure_at(row, f"version gap: expected version {last + 1}, found {v}")
@@ -726,7 +735,7 @@ class Replayer:
     # -- public API ---------------------------------------------------------------------------
     def _bounds(self, stream: str, version: int | None) -> tuple[int, int]:
         last = self.store.require_stream(stream)
-        first = self.store.stream_events(stream, limit=1)[0].version
+        first = first_version(self.store, stream, last)  # skips damaged rows sorted first
         v = last if version is None else int(version)
         if v < first or v > last:
             raise InspectorError(

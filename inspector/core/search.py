@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from inspector.core.codec import Codec, parse_json
+from inspector.core.damage import row_damage
 
 DEFAULT_SCAN_CAP = 200_000
 BATCH = 1000
@@ -41,6 +42,11 @@ def _lookup(data: Any, path: list[str]) -> Any:
 
 
 _MISSING = object()
+
+
+def _intact(ev: Any) -> bool:
+    """Not a damaged row (its payload is not searched: its columns are not trusted)."""
+    return row_damage(ev.stream, ev.version, ev.topic) is None
 
 
 def json_text(data: Any) -> str:
@@ -75,7 +81,7 @@ def make_matcher(query: str) -> Callable[[str | None, Any], bool]:
     needle = query.lower()
 
     def match_text(topic: str | None, data: Any) -> bool:
-        if topic and needle in topic.lower():
+        if type(topic) is str and needle in topic.lower():
             return True
         return needle in json_text(data).lower()
 
@@ -111,7 +117,7 @@ def search_log(
             res.scanned += 1
             res.last_position = cursor = ev.position
             d = codec.decode(ev.state)
-            if d.ok and match(ev.topic, d.data):
+            if d.ok and match(ev.topic, d.data) and _intact(ev):
                 res.events.append(ev)
                 if len(res.events) >= limit:
                     return res
@@ -132,7 +138,7 @@ def search_stream(
     out = []
     for ev in store.iter_stream_events(stream):
         d = codec.decode(ev.state)
-        if d.ok and match(ev.topic, d.data):
+        if d.ok and match(ev.topic, d.data) and _intact(ev):
             out.append(ev)
             if len(out) >= limit:
                 break

@@ -320,7 +320,9 @@ class SqlStore:
             if key is not None:
                 conds_first.append(f"originator_id > {p}")
                 params_first.append(key)
-        where_first = ("WHERE " + " AND ".join(conds_first)) if conds_first else ""
+        if not conds_first:
+            conds_first.append("originator_id IS NOT NULL")  # a damaged row's NULL id sorts first
+        where_first = "WHERE " + " AND ".join(conds_first)
         details = ""
         if with_details:
             details = (
@@ -346,17 +348,28 @@ class SqlStore:
     ) -> list[StreamRow]:
         """One page of streams (id order), each with its last version and first event."""
         rows = self._loose_scan(after, limit, prefix, with_details=True)
-        return [
-            StreamRow(
-                canonical_id(r[0]), int(r[1]), r[2], as_bytes(r[3]) if r[3] is not None else None
+        out = []
+        for r in rows:
+            version = r[1]
+            if type(version) is not int:  # a damaged row's version ('abc', 1.5) is the MAX
+                version = self._last_int_version([r[0]])
+            first_topic = r[2] if type(r[2]) is str else None
+            out.append(
+                StreamRow(
+                    canonical_id(r[0]), version, first_topic,
+                    as_bytes(r[3]) if r[3] is not None else None,
+                )
             )
-            for r in rows
-        ]
+        return out
 
     def _row(self, r: tuple[Any, ...]) -> RawEvent:
+        """A row as stored; a damaged one (NULL id, odd version or topic) keeps its raw values
+        (see ``inspector.core.damage``)."""
         raw_id = r[1]
         if type(raw_id) is memoryview:
             stream = canonical_id(raw_id)
+        elif raw_id is None:
+            stream = None  # type: ignore[assignment]  # a damaged row: shown as null
         else:
             stream = _canonical_cached(raw_id)
         state = r[4]
@@ -409,7 +422,10 @@ class SqlStore:
             yield from page
             if len(page) < batch:
                 return
-            lo = page[-1][1] + 1
+            lo = page[-1][1]
+            if type(lo) is not int:  # damaged rows (text versions) sort last in SQLite
+                return
+            lo += 1
 
     def stream_events(
         self,
@@ -446,7 +462,31 @@ class SqlStore:
             f" WHERE originator_id IN ({self._p(len(values))})",
             values,
         )
-        return rows[0][0] if rows and rows[0][0] is not None else None
+        v = rows[0][0] if rows else None
+        if v is None or type(v) is int:
+            return v
+        return self._last_int_version(values)  # a damaged row's 'abc' or 1.5 is the MAX
+
+    def _last_int_version(self, values: list[Any]) -> int | None:
+        """The highest integer version of a stream whose MAX is a damaged row's value (SQLite
+        sorts TEXT and BLOB after numbers): the rows from the top down, in bounded pages."""
+        p = self.placeholder
+        sql = (
+            f"SELECT originator_version FROM {self.events}"
+            f" WHERE originator_id IN ({self._p(len(values))})"
+        )
+        below: Any = None
+        for _ in range(100):
+            cond = f" AND originator_version < {p}" if below is not None else ""
+            params = [*values, below] if below is not None else list(values)
+            rows = self.query(sql + cond + " ORDER BY originator_version DESC LIMIT 200", params)
+            for (v,) in rows:
+                if type(v) is int:
+                    return v
+            if len(rows) < 200:
+                return None
+            below = rows[-1][0]
+        return None
 
     def version_at_position(self, stream: str, position: int) -> int | None:
         """The stream's last version at or before global ``position`` (None: none yet)."""

@@ -330,7 +330,10 @@ class ConnectionDialog(QDialog):
             env_colour=self.environment.currentData(),
             production=self.production.isChecked(),
             mode=self.mode.currentText(),
-            max_payload_mb=self.max_payload.value(),
+            max_payload_mb=(
+                None if self.max_payload.value() == DEFAULT_MAX_PAYLOAD_MB
+                else self.max_payload.value()
+            ),
         )
 
     def _app_name(self) -> str | None:

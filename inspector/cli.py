@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "inspector.commands.replay",
     "inspector.commands.ops",
     "inspector.commands.health",
+    "inspector.commands.storage",
     "inspector.commands.gui",
 )
 

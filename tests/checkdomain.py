@@ -139,8 +139,9 @@ class Ledger(Aggregate):
 
 class Meter(Aggregate):
     @event("Installed")
-    def __init__(self) -> None:
+    def __init__(self, serial: str = "") -> None:
         self.reading = 0
+        self.serial = serial
 
     class Read(Aggregate.Event):
         value: int
@@ -247,6 +248,35 @@ def write_store(root: Path, name: str, env: dict[str, str], n: int) -> dict[str,
     e["IS_SNAPSHOTTING_ENABLED"] = "y"
     out = subprocess.run(
         [sys.executable, "-c", WRITER.format(name=name), str(n)],
+        env=e, capture_output=True, text=True, check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr)
+    return json.loads(out.stdout)
+
+
+NEW_WRITER = '''
+import json, os, sys
+from {name}.model import Store, Meter
+app = Store(env=dict(os.environ))
+ids = []
+for i in range(int(sys.argv[1])):
+    m = Meter(serial=f"s{{i}}")
+    app.save(m)
+    ids.append(str(m.id))
+app.close()
+print(json.dumps(ids))
+'''
+
+
+def write_more_with_new_code(root: Path, name: str, env: dict[str, str], n: int) -> list[str]:
+    """Append Meter streams written by the *new* code (a new field on Meter.Installed)."""
+    new = write_package(root / "new", name, "new")
+    e = dict(os.environ)
+    e.update(env)
+    e["PYTHONPATH"] = str(new)
+    out = subprocess.run(
+        [sys.executable, "-c", NEW_WRITER.format(name=name), str(n)],
         env=e, capture_output=True, text=True, check=False,
     )
     if out.returncode != 0:

@@ -150,9 +150,23 @@ def test_check_groups_each_kind_as_the_library_fails(tmp_path: Path) -> None:
 
 def test_check_workers_filters_and_healthy_store(tmp_path: Path) -> None:
     h, ids, name, root = _changed_store(tmp_path, n=30)
+    # the code the store was written with (another process: this one imports the changed
+    # code under the same module name): healthy, exit 0, a passing JUnit case
+    old = tmp_path / "code" / "old"
+    junit = tmp_path / "ok.xml"
+    ok = subprocess.run(
+        [sys.executable, "-m", "inspector.cli", "check", h.location, "--path", str(old),
+         "--app-class", f"{name}.model:Store", "--json", "--junit", str(junit), "--jobs", "2"],
+        capture_output=True, text=True, check=False)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    okj = json.loads(ok.stdout)
+    assert okj["healthy"] and okj["groups"] == [] and okj["events"] > 0
+    suite = ET.parse(junit).getroot()
+    assert suite.get("failures") == "0" and len(suite.findall("testcase")) == 1
     one = run_cli(*_args(h, name, root, "--json", "--batch-events", "25")).json()
     two = run_cli(*_args(h, name, root, "--json", "--jobs", "2", "--batch-events", "25")).json()
     assert _stable(one) == _stable(two)
+    assert one["events"] == okj["events"]
     # --type keeps only that aggregate's streams
     t = run_cli(*_args(h, name, root, "--json", "--type", "Ledger"))
     assert t.code == 1
@@ -164,16 +178,6 @@ def test_check_workers_filters_and_healthy_store(tmp_path: Path) -> None:
     want = {i for v in ids.values() for i in v if i.startswith(pre)}
     p = run_cli(*_args(h, name, root, "--json", "--prefix", pre)).json()
     assert p["streams"] == len(want)
-    # the code the store was written with: healthy, exit 0, a passing JUnit case
-    old = tmp_path / "code" / "old"
-    junit = tmp_path / "ok.xml"
-    ok = run_cli("check", h.location, "--path", str(old), "--app-class", f"{name}.model:Store",
-                 "--json", "--junit", str(junit), "--jobs", "2")
-    assert ok.code == 0, ok.err
-    okj = ok.json()
-    assert okj["healthy"] and okj["groups"] == [] and okj["events"] == one["events"]
-    suite = ET.parse(junit).getroot()
-    assert suite.get("failures") == "0" and len(suite.findall("testcase")) == 1
 
 
 def test_check_resume_after_cancel_replays_only_unfinished(tmp_path: Path,

@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--position", type=int,
         help="global position: the state after the stream's last event at or before it",
     )
+    p.add_argument(
+        "--skip", metavar="V[,V...]",
+        help="what-if: replay without the events at these versions (in memory only)",
+    )
     p.set_defaults(func=cmd_state)
 
     p = sub.add_parser("diff", parents=[common], help="state changes between two versions")
@@ -83,22 +87,9 @@ def add_domain_view(
     """Domain mode for ``events``/``log``: decode with the app's transcodings, add ``upcast``."""
     if not wants_domain(args):
         return
-    from inspector.core.domain_decode import DomainDecoder
+    from inspector.core.domain_decode import DomainDecoder, apply_domain_view
 
-    decoder = DomainDecoder(domain_from_args(args, codec), codec)
-    for ev, row in zip(raw, rows, strict=True):
-        view = decoder.stored_and_upcast(ev)
-        if view is None:
-            continue
-        if row.get("error") is None and isinstance(row.get("data"), dict):
-            row["data"] = view["data"]  # custom transcodings decoded; every stored key kept
-        row["class_version"] = view["stored_class_version"]
-        row["current_class_version"] = view["class_version"]
-        if view["upcast"] is not None:
-            row["upcast"] = view["upcast"]
-            row["upcast_changes"] = view["changes"]
-        if view["upcast_error"]:
-            row["upcast_error"] = view["upcast_error"]
+    apply_domain_view(DomainDecoder(domain_from_args(args, codec), codec), raw, rows)
 
 
 def version_at_position(store: Any, stream: str, position: int) -> int:
@@ -125,6 +116,8 @@ def _print_state(state: dict[str, Any] | None) -> None:
 
 # -- commands ---------------------------------------------------------------------------------
 def cmd_state(args: argparse.Namespace) -> int:
+    if getattr(args, "skip", None):
+        return _cmd_whatif(args)
     store, db, codec = open_store(args)
     with db:
         rp = replayer_from_args(args, store, codec)
@@ -145,6 +138,51 @@ def cmd_state(args: argparse.Namespace) -> int:
         _print_state(res.state)
     _report_failure(res.error)
     return 1 if res.error else 0
+
+
+def _cmd_whatif(args: argparse.Namespace) -> int:
+    """``state --skip``: the what-if state, its differences from the real state, exit 1 when
+    the change makes the replay fail."""
+    from inspector.core.whatif import parse_versions, whatif
+
+    if args.at is not None or getattr(args, "position", None) is not None:
+        from inspector.core.errors import InspectorError
+
+        raise InspectorError("--skip works with --version (or the last version), not --at or "
+                             "--position")
+    skip = parse_versions(args.skip)
+    store, db, codec = open_store(args)
+    with db:
+        rp = replayer_from_args(args, store, codec)
+        out = whatif(rp, args.stream, skip=skip, version=args.version)
+    err = out["error"]
+    if args.json:
+        dump_json(out)
+    else:
+        label = out["mode"] + (" (approximate)" if out["approximate"] else "")
+        print(f"stream:  {out['stream']}")
+        print(f"version: {out['version']}   what-if: without version(s) "
+              f"{', '.join(map(str, out['skip']))}   mode: {label}")
+        if out["from_snapshot"] is not None:
+            print(f"(started from the snapshot at version {out['from_snapshot']})")
+        print()
+        _print_state(out["state"])
+        print()
+        if out["differences"]:
+            print("differs from the real state:")
+            print_table(
+                ["path", "op", "real", "what-if"],
+                [[".".join(map(str, c["path"])), c["op"], c["old"], c["new"]]
+                 for c in out["differences"]],
+            )
+        else:
+            print("same as the real state")
+    if err is not None:
+        why = "caused by the change" if err["caused_by_change"] else "also in the real replay"
+        print(f"event-inspector: what-if replay stopped at version {err['version']} "
+              f"({why}): {err['message']}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

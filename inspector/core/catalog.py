@@ -22,28 +22,31 @@ import re
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inspector.core.codec import Codec
+import orjson
+
+from inspector.core import schema_history, storage_stats
+from inspector.core.codec import Codec, loads_fast
 from inspector.core.errors import InspectorError
-from inspector.stores.base import SqlStore
+from inspector.core.ids import canonical_id
+from inspector.stores.base import SqlStore, as_bytes
 from inspector.stores.writer import redacted_location
 
 CATALOG = "catalog"
 BATCH = 20_000
 UNKNOWN_TYPE = "?"
 
-_TS = re.compile(rb'"timestamp":\{"_type_":"datetime_iso","_data_":"([^"]+)"\}')
-_OT = re.compile(rb'"originator_topic":"([^"\\]+)"')
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS streams (stream TEXT PRIMARY KEY, type TEXT, first_version "
-    "INTEGER, last_version INTEGER, first_time TEXT, last_time TEXT, events INTEGER NOT NULL) "
-    "WITHOUT ROWID",
+    "INTEGER, last_version INTEGER, first_time TEXT, last_time TEXT, events INTEGER NOT NULL, "
+    "bytes INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS streams_by_type ON streams (type, stream)",
     "CREATE TABLE IF NOT EXISTS type_days (type TEXT, day TEXT, events INTEGER NOT NULL, "
     "PRIMARY KEY (type, day)) WITHOUT ROWID",
@@ -51,9 +54,13 @@ SCHEMA = (
     "INTEGER) WITHOUT ROWID",
 )
 VIEW_TABLES = ("streams", "type_days")
+# Tables a clean rebuild empties (the views above plus storage and schema statistics).
+DATA_TABLES = (*VIEW_TABLES, *storage_stats.TABLES, *schema_history.TABLES)
+# Bumped whenever what the catalog records changes: an older cache is rebuilt.
+CATALOG_SCHEMA = "2"
 
 _UPSERT_STREAM = (
-    "INSERT INTO streams VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET "
+    "INSERT INTO streams VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET "
     "type = coalesce(streams.type, excluded.type), "
     "first_version = min(coalesce(streams.first_version, excluded.first_version), "
     "coalesce(excluded.first_version, streams.first_version)), "
@@ -63,7 +70,7 @@ _UPSERT_STREAM = (
     "coalesce(excluded.first_time, streams.first_time)), "
     "last_time = max(coalesce(streams.last_time, excluded.last_time), "
     "coalesce(excluded.last_time, streams.last_time)), "
-    "events = streams.events + excluded.events"
+    "events = streams.events + excluded.events, bytes = streams.bytes + excluded.bytes"
 )
 _UPSERT_DAY = (
     "INSERT INTO type_days VALUES (?, ?, ?) ON CONFLICT (type, day) DO UPDATE SET "
@@ -137,8 +144,29 @@ class Catalog:
                                      timeout=10)
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
-        for s in SCHEMA:
-            self._conn.execute(s)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Create the tables; a cache written by an older catalog is emptied (rebuilt later)."""
+        conn = self._conn
+        with self._lock:
+            for s in (*SCHEMA, *storage_stats.SCHEMA, *schema_history.SCHEMA):
+                conn.execute(s)
+            if self._meta("schema") == CATALOG_SCHEMA:
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for t in DATA_TABLES:
+                    conn.execute(f"DROP TABLE IF EXISTS {t}")
+                conn.execute("DELETE FROM tracking")
+                conn.execute("DELETE FROM meta")
+                for s in (*SCHEMA, *storage_stats.SCHEMA, *schema_history.SCHEMA):
+                    conn.execute(s)
+                conn.execute("INSERT INTO meta VALUES ('schema', ?)", [CATALOG_SCHEMA])
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -172,11 +200,19 @@ class Catalog:
         return {t: int(self._conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
                 for t in VIEW_TABLES}
 
+    def _write_lock(self) -> Any:
+        """The cross-process lock of updating this catalog file (:mod:`inspector.core.locks`)."""
+        from inspector.core.locks import file_write_lock
+
+        return file_write_lock(self.path, "catalog", self.store.name,
+                               f"catalog update of {redacted_location(self.store)}")
+
     def clear(self) -> None:
-        with self._lock:
+        with self._lock, self._write_lock():
             self._conn.execute("BEGIN IMMEDIATE")
-            for t in (*VIEW_TABLES, "tracking", "meta"):
+            for t in (*DATA_TABLES, "tracking"):
                 self._conn.execute(f"DELETE FROM {t}")
+            self._conn.execute("DELETE FROM meta WHERE key <> 'schema'")
             self._conn.execute("COMMIT")
 
     def stale_reason(self) -> str | None:
@@ -203,8 +239,11 @@ class Catalog:
         cancelled: Callable[[], bool] | None = None,
         batch: int = BATCH,
     ) -> CatalogResult:
-        """Process the events after the tracked position (rebuilds first if the cache is stale)."""
-        with self._lock:
+        """Process the events after the tracked position (rebuilds first if the cache is stale).
+
+        Another process updating the same catalog: :class:`~inspector.core.locks.BusyError`.
+        """
+        with self._lock, self._write_lock():
             rebuilt = False
             reason = self.stale_reason()
             if reason is not None:
@@ -234,19 +273,18 @@ class Catalog:
         while True:
             if is_cancelled():
                 return CatalogResult("cancelled", pos, head, processed, time.perf_counter() - t0)
-            page = self.store.log(pos, batch)
-            page = [e for e in page if e.position <= head]
+            page = self._page(pos, batch, head)
             if not page:
                 break
             # Cancel within a second: process a page in slices, checking between them.
             done = 0
-            for lo in range(0, len(page), 2000):
+            for lo in range(0, len(page), 5000):
                 if is_cancelled():
                     break
-                chunk = page[lo:lo + 2000]
+                chunk = page[lo:lo + 5000]
                 self._apply(chunk)
                 done += len(chunk)
-                pos = chunk[-1].position
+                pos = chunk[-1][0]
             processed += done
             now = time.perf_counter()
             if progress is not None and (now - last_report > 0.2 or done < len(page)):
@@ -259,75 +297,128 @@ class Catalog:
             progress(_progress(pos or 0, head, processed, el, start or 0))
         return CatalogResult("done", pos, head, processed, el)
 
-    def _event_fields(self, state: bytes) -> tuple[str | None, bytes | None]:
-        """(ISO timestamp, plaintext) of one stored state."""
-        if state[:1] == b"{" and not self.codec.has_key:
-            text: bytes | None = state
-        else:
-            text = self.codec.plaintext(state)[0]
-        if text is None:
-            self._undecoded += 1
-            return None, None
-        m = _TS.search(text)
-        if m is not None:
-            return m.group(1).decode("ascii", "replace"), text
-        d = self.codec.decode(state)
-        if d.error is not None:
-            # e.g. one in 256 AES blobs starts with '{' and is not JSON at all
-            self._undecoded += 1
-            return None, None
-        ts = d.data.get("timestamp") if isinstance(d.data, dict) else None
-        return (ts if isinstance(ts, str) else None), text
+    def _page(self, pos: int | None, batch: int, head: int) -> list[Any]:
+        """Log rows ``(position, id, version, topic, state)`` after ``pos`` up to ``head``."""
+        rows = getattr(self.store, "log_rows", None)
+        if rows is not None:
+            return rows(pos, batch, max_position=head)
+        return [(e.position, e.stream, e.version, e.topic, e.state)
+                for e in self.store.log(pos, batch) if e.position <= head]
 
-    def _apply(self, events: list[Any]) -> None:
-        """One committed transaction: the events' effects plus the new tracking position."""
+    def _apply(self, rows: list[Any]) -> None:
+        """One committed transaction: the rows' effects plus the new tracking position.
+
+        ``rows`` are ``(position, stored id, version, topic, state)`` in position order. Each
+        payload is decrypted/decompressed when needed and parsed once (orjson); its time,
+        aggregate topic (created events) and shape are read from the parsed object.
+        """
         agg: dict[str, list[Any]] = {}
-        first_text: dict[str, bytes | None] = {}
+        first_ot: dict[str, str | None] = {}
         before = self._undecoded
-        for ev in events:
-            if type(ev.version) is not int or ev.stream is None:
+        canon = _fast_canonical
+        names: dict[Any, str] = {}
+        no_key = not self.codec.has_key
+        plaintext = self.codec.plaintext
+        loads = loads_fast  # orjson where exact; else the codec's exact parse
+        bytes_batch = storage_stats.BytesBatch()
+        cells = bytes_batch.cells
+        shapes = schema_history.ShapeBatch()
+        shape_map = shapes.shapes
+        new_shape = shapes.new
+        unknown = UNKNOWN_TYPE
+        for pos, raw, version, topic, state in rows:
+            if type(version) is not int or raw is None:
                 self._undecoded += 1  # a damaged row (see inspector.core.damage)
                 continue
-            ts, text = self._event_fields(ev.state)
-            s = agg.get(ev.stream)
+            if type(state) is not bytes:
+                state = as_bytes(state)
+            stream = names.get(raw)
+            if stream is None:
+                stream = names[raw] = canon(raw) if type(raw) is not memoryview else (
+                    canonical_id(raw))
+            size = len(state)
+            if no_key and state[:1] == b"{":
+                text: bytes | None = state
+            else:
+                text = plaintext(state)[0]
+            data: Any = None
+            ts: str | None = None
+            if text is not None:
+                try:
+                    data = loads(text)
+                except orjson.JSONDecodeError:
+                    d = self.codec.decode(state)
+                    data = d.data if d.error is None else None
+                if type(data) is dict:
+                    t = data.get("timestamp")
+                    if type(t) is dict:
+                        t = t.get("_data_")
+                    ts = t if type(t) is str else None
+                    key = (topic, tuple(data), tuple(map(type, data.values())),
+                           data.get("class_version", 1))
+                    sh = shape_map.get(key)
+                    if sh is None:
+                        new_shape(key, data, pos, ts)
+                    else:
+                        sh[0] += 1
+                        sh[3] = pos
+                        sh[4] = ts
+                else:
+                    data = None
+            day = ts[:10] if ts else unknown
+            if data is None:
+                self._undecoded += 1
+                dec = 0
+            else:
+                dec = len(text)  # type: ignore[arg-type]
+            cell_key = (topic, day)
+            c = cells.get(cell_key)
+            if c is None:
+                cells[cell_key] = [1, size, dec]
+            else:
+                c[0] += 1
+                c[1] += size
+                c[2] += dec
+            s = agg.get(stream)
             if s is None:
-                agg[ev.stream] = [None, ev.version, ev.version, ts, ts, 1, [(ev.version, ts)]]
-                first_text[ev.stream] = text
+                agg[stream] = [None, version, version, ts, ts, 1, [day], size]
+                first_ot[stream] = _origin_topic(data)
                 continue
-            if ev.version < s[1]:
-                s[1] = ev.version
-                first_text[ev.stream] = text
-            if ev.version > s[2]:
-                s[2] = ev.version
+            if version < s[1]:
+                s[1] = version
+                first_ot[stream] = _origin_topic(data)
+            if version > s[2]:
+                s[2] = version
             if ts is not None:
                 if s[3] is None or ts < s[3]:
                     s[3] = ts
                 if s[4] is None or ts > s[4]:
                     s[4] = ts
             s[5] += 1
-            s[6].append((ev.version, ts))
+            s[6].append(day)
+            s[7] += size
         conn = self._conn
         known = self._known_types(list(agg))
         for stream, s in agg.items():
             t = known.get(stream)
             if t is None:
-                text = first_text.get(stream)
-                m = _OT.search(text) if text else None
-                t = m.group(1).decode("utf-8", "replace") if m else None
+                t = first_ot.get(stream)
             s[0] = t
         self._batch_undecoded = self._undecoded - before
         days: dict[tuple[str, str], int] = {}
         for s in agg.values():
             typ = s[0] or UNKNOWN_TYPE
-            for _, ts in s[6]:
-                k = (typ, ts[:10] if ts else UNKNOWN_TYPE)
+            for day in s[6]:
+                k = (typ, day)
                 days[k] = days.get(k, 0) + 1
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.executemany(_UPSERT_STREAM, [(k, *s[:6]) for k, s in agg.items()])
+            conn.executemany(_UPSERT_STREAM, [(k, *s[:6], s[7]) for k, s in agg.items()])
             conn.executemany(_UPSERT_DAY, [(t, d, n) for (t, d), n in days.items()])
+            bytes_batch.write(conn)
+            shapes.write(conn)
             conn.execute("INSERT OR REPLACE INTO tracking VALUES (?, ?)",
-                         [self.store.name, events[-1].position])
+                         [self.store.name, rows[-1][0]])
             if self._batch_undecoded:
                 conn.execute(
                     "INSERT INTO meta VALUES ('undecoded', ?) ON CONFLICT (key) DO UPDATE SET "
@@ -358,7 +449,8 @@ class Catalog:
 
     def streams(self, type_: str | None = None, after: str | None = None,
                 limit: int = 100) -> list[dict[str, Any]]:
-        sql = "SELECT * FROM streams"
+        sql = ("SELECT stream, type, first_version, last_version, first_time, last_time, events, "
+               "bytes FROM streams")
         conds, params = [], []
         if type_ is not None:
             conds.append("type = ?")
@@ -369,7 +461,8 @@ class Catalog:
         if conds:
             sql += " WHERE " + " AND ".join(conds)
         sql += f" ORDER BY stream LIMIT {int(limit)}"
-        cols = ("id", "type", "first_version", "last_version", "first_time", "last_time", "events")
+        cols = ("id", "type", "first_version", "last_version", "first_time", "last_time", "events",
+                "bytes")
         return [dict(zip(cols, r, strict=True)) for r in self._conn.execute(sql, params)]
 
     def per_day(self, type_: str | None = None) -> list[dict[str, Any]]:
@@ -400,11 +493,46 @@ class Catalog:
             "types": self.types(),
         }
 
+    def storage(self, top: int = 20) -> dict[str, Any]:
+        """The ``stats`` contract (see :mod:`inspector.core.storage_stats`)."""
+        with self._lock:
+            return storage_stats.storage_stats(self.store, self._conn, top)
+
+    def bytes_per_day_by_type(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return storage_stats.bytes_per_day_by_type(self._conn)
+
+    def type_history(self, topic: str | None = None) -> list[dict[str, Any]]:
+        """The ``types`` contract (see :mod:`inspector.core.schema_history`)."""
+        with self._lock:
+            return schema_history.type_history(self._conn, topic)
+
     def rows(self, table: str) -> Iterator[tuple[Any, ...]]:
         if table not in VIEW_TABLES:
             raise InspectorError(f"no catalog table {table!r}")
         order = "stream" if table == "streams" else "type, day"
         yield from self._conn.execute(f"SELECT * FROM {table} ORDER BY {order}")
+
+
+_HEX32 = re.compile(r"[0-9a-f]{32}")
+
+
+def _fast_canonical(raw: Any) -> str:
+    """``canonical_id`` with the common case (32 lowercase hex, as eventsourcing.sqlite stores
+    UUIDs) done by slicing."""
+    if type(raw) is str and len(raw) == 32 and _HEX32.fullmatch(raw):
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    if type(raw) is uuid.UUID:
+        return str(raw)
+    return canonical_id(raw)
+
+
+def _origin_topic(data: Any) -> str | None:
+    """The aggregate topic a created event carries (None for other events)."""
+    if data is None:
+        return None
+    t = data.get("originator_topic")
+    return t if isinstance(t, str) else None
 
 
 def _progress(position: int, head: int, processed: int, elapsed: float,

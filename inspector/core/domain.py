@@ -200,8 +200,9 @@ def import_app_class(spec: str) -> type:
         except AttributeError:
             raise InspectorError(f"--app-class {spec}: {module!r} has no {qual!r}") from None
     from eventsourcing.application import Application
+    from eventsourcing.dcb.application import DCBApplication
 
-    if not (isinstance(obj, type) and issubclass(obj, Application)):
+    if not (isinstance(obj, type) and issubclass(obj, (Application, DCBApplication))):
         raise InspectorError(f"--app-class {spec}: not an eventsourcing Application subclass")
     return obj
 
@@ -211,6 +212,8 @@ def build_mapper(app_class: type | None, env: dict[str, str]) -> Any:
     from eventsourcing.application import Application
     from eventsourcing.popo import POPOFactory
 
+    if app_class is not None and not issubclass(app_class, Application):
+        app_class = None  # a DCBApplication: its own mapper is its env's MAPPER_TOPIC
     cls = app_class or Application
     app = object.__new__(cls)
     try:

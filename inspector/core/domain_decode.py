@@ -34,18 +34,27 @@ class DomainDecoder:
         self.transcoder = self.mapper.transcoder
         self._find_id_convertor = find_id_convertor
         self._exact_mapper = type(self.mapper) is Mapper
-        self._fast_json = type(self.transcoder) is JSONTranscoder or (
-            isinstance(self.transcoder, JSONTranscoder)
-            and type(self.transcoder).decode is JSONTranscoder.decode
+        tr = self.transcoder
+        # The fast path: the library's own JSONTranscoder (or a subclass that only registers
+        # transcodings). Anything else -- any Transcoder with its own encode/decode, a custom
+        # MAPPER_TOPIC -- is used only through its public decode / to_domain_event.
+        self._fast_hook = (
+            isinstance(tr, JSONTranscoder)
+            and type(tr).decode is JSONTranscoder.decode
+            and getattr(type(tr), "_decode_obj", None) is getattr(JSONTranscoder, "_decode_obj", 0)
+            and isinstance(getattr(tr, "names", None), dict)
         )
         self._convertors: dict[tuple[type, type], Any] = {}
         self._classes: dict[str, tuple[type, int, Any]] = {}  # topic -> (class, version, id conv)
-        self._fast_hook = self._fast_json and (
-            type(self.transcoder)._decode_obj is JSONTranscoder._decode_obj  # noqa: SLF001
-        )
-        self._hook = self.transcoder._decode_obj  # noqa: SLF001
-        self._leaf = _leaf_decoders(self.transcoder) if self._fast_hook else {}
+        self._hook = _envelope_hook(tr.names) if self._fast_hook else None
+        self._leaf = _leaf_decoders(tr) if self._fast_hook else {}
         self._no_key = not codec.has_key
+        # The app's own compressor when the codec cannot sniff what it writes (any object with
+        # compress/decompress the library accepts as COMPRESSOR_TOPIC); and whether the app's
+        # bytes may be other than JSON text (a custom transcoder or mapper).
+        self._compressor = _custom_compressor(domain.mapper)
+        self._any_bytes = not self._fast_hook or not self._exact_mapper
+        self._plain_json = self._no_key and self._compressor is None  # '{...' is the text
         self._last_id: tuple[Any, str, Any] | None = None
 
     # -- helpers ------------------------------------------------------------------------------
@@ -62,17 +71,40 @@ class DomainDecoder:
 
     def plaintext(self, ev: Any) -> bytes:
         blob = ev.state
-        if self._no_key and blob[:1] == b"{":
+        if self._plain_json and blob[:1] == b"{":
             return blob  # plain JSON: nothing to undo
+        return self._undo(ev, blob)
+
+    def _undo(self, ev: Any, blob: bytes) -> bytes:
+        """Decrypt and decompress as the application's mapper does (the bytes its transcoder
+        reads). Compression the codec sniffs is undone whatever the environment says; a
+        compressor it cannot sniff is the application's own, used through ``decompress``."""
+        comp = self._compressor
+        if comp is not None:
+            data = blob
+            if self.codec.has_key:
+                try:
+                    data = self.codec.decrypt(blob)
+                except ValueError:
+                    data = blob  # not encrypted after all: the decompressor will say
+            try:
+                return bytes(comp.decompress(data))
+            except Exception as exc:  # noqa: BLE001 - the app's compressor may raise anything
+                hint = "" if self.codec.has_key else " (if encrypted, give --cipher-key)"
+                raise self._fail(ev, f"cannot decompress with the application's compressor: "
+                                     f"{type(exc).__name__}: {exc}{hint}") from None
         text, error, _, _ = self.codec.plaintext(blob)
         if text is None:
+            if self._any_bytes and not self.codec.has_key and error and "no cipher key" in error:
+                return blob  # the app's transcoder may read bytes that are not JSON text
             raise self._fail(ev, f"cannot decode: {error}")
         return text
 
     def parse(self, ev: Any, text: bytes) -> dict[str, Any]:
-        if self._fast_hook:
-            # orjson + the transcoder's own envelope hook, applied as json's object_hook would
-            # be (innermost dicts first); NaN, huge ints etc. fall back to the transcoder.
+        if self._hook is not None:
+            # orjson + the library's envelope rule over the transcoder's registered
+            # transcodings, applied as json's object_hook would be (innermost dicts first);
+            # NaN, huge ints etc. fall back to the transcoder.
             try:
                 data = loads_fast(text)  # refuses what orjson would not parse exactly
             except orjson.JSONDecodeError:
@@ -124,6 +156,8 @@ class DomainDecoder:
 
     def decode(self, ev: Any, topic: str, stream: Any, version: int, blob: bytes) -> Any:
         """``stream`` is the originator id as stored (str or UUID), as the recorder gives it."""
+        if not self._exact_mapper:
+            return self._decode_custom(ev, topic, stream, version, blob)
         info = self._classes.get(topic)
         if info is None:
             cls = self.resolve(ev, topic)
@@ -132,19 +166,10 @@ class DomainDecoder:
         cls, class_version, conv = info
         if type(stream) is not str:
             conv = self._convertor(cls, type(stream))
-        if self._no_key and blob[:1] == b"{":
+        if self._plain_json and blob[:1] == b"{":
             text = blob
         else:
-            text, error, _, _ = self.codec.plaintext(blob)
-            if text is None:
-                raise self._fail(ev, f"cannot decode: {error}")
-        if not self._exact_mapper:
-            from eventsourcing.persistence import StoredEvent
-
-            try:
-                return self.mapper.to_domain_event(StoredEvent(stream, version, topic, text))
-            except Exception as exc:  # noqa: BLE001
-                raise self._fail(ev, f"{type(exc).__name__}: {exc}") from None
+            text = self._undo(ev, blob)
         state = self.parse(ev, text)
         last = self._last_id
         if last is not None and last[0] is conv and last[1] == stream:
@@ -170,6 +195,21 @@ class DomainDecoder:
         obj = object.__new__(cls)
         object.__setattr__(obj, "__dict__", state)
         return obj
+
+    def _decode_custom(self, ev: Any, topic: str, stream: Any, version: int, blob: bytes) -> Any:
+        """A custom mapper (``MAPPER_TOPIC``, ``construct_mapper``): its own ``to_domain_event``
+        on the decrypted, decompressed bytes; the topic is checked first (only named code is
+        imported)."""
+        from eventsourcing.persistence import StoredEvent
+
+        if topic not in self._classes:
+            self.resolve(ev, topic)
+            self._classes[topic] = (object, 1, None)
+        text = blob if self._plain_json and blob[:1] == b"{" else self._undo(ev, blob)
+        try:
+            return self.mapper.to_domain_event(StoredEvent(stream, version, topic, text))
+        except Exception as exc:  # noqa: BLE001 - the app's mapper may raise anything
+            raise self._fail(ev, f"{type(exc).__name__}: {exc}") from None
 
     def step(self, agg: Any, row: Any, stream: str) -> tuple[Any, Any]:
         """Apply one stored row (position, version, topic, state) with the event's ``mutate``."""
@@ -262,6 +302,78 @@ class DomainDecoder:
             out["upcast"] = upcast
             out["changes"] = diff_values(data, upcast)
         return out
+
+
+def apply_domain_view(decoder: DomainDecoder, raw: Any, rows: list[dict[str, Any]]) -> None:
+    """Domain mode for event listings (``events``/``log``, the GUI's event list): each row's
+    ``data`` decoded with the application's own codec (custom transcodings decoded, every
+    stored key kept), plus ``class_version``/``current_class_version`` and ``upcast`` when the
+    current class's upcasters change it. A row the generic codec could not read but the
+    application's codec can (a compressor without magic bytes, a transcoder that does not
+    write JSON text) gets its data and loses the error. Rows are changed in place."""
+    for ev, row in zip(raw, rows, strict=True):
+        view = decoder.stored_and_upcast(ev)
+        if view is None:
+            continue
+        if row.get("error") is None and isinstance(row.get("data"), dict):
+            row["data"] = view["data"]
+        elif row.get("data") is None:
+            row["data"], row["error"] = view["data"], None
+        row["class_version"] = view["stored_class_version"]
+        row["current_class_version"] = view["class_version"]
+        if view["upcast"] is not None:
+            row["upcast"] = view["upcast"]
+            row["upcast_changes"] = view["changes"]
+        if view["upcast_error"]:
+            row["upcast_error"] = view["upcast_error"]
+
+
+def _envelope_hook(names: dict[str, Any]) -> Any:
+    """The library's ``JSONTranscoder`` object hook, over its public ``names`` registry.
+
+    A dict of exactly two keys ``_type_`` and ``_data_`` is decoded by the transcoding
+    registered under that name (an unregistered name raises, as the library does); any other
+    dict is returned as it is.
+    """
+    from eventsourcing.persistence import TranscodingNotRegisteredError
+
+    def hook(d: dict[str, Any]) -> Any:
+        if len(d) != 2 or "_type_" not in d or "_data_" not in d:
+            return d
+        try:
+            transcoding = names[d["_type_"]]
+        except KeyError:
+            raise TranscodingNotRegisteredError(
+                f"Data serialized with name '{d['_type_']}' is not deserializable. Please "
+                "register a custom transcoding for this type."
+            ) from None
+        return transcoding.decode(d["_data_"])
+
+    return hook
+
+
+_SNIFFED_MODULES = ("zlib", "gzip", "bz2", "lzma")
+
+
+def _custom_compressor(mapper: Any) -> Any:
+    """The mapper's compressor when the codec cannot sniff its output, else None.
+
+    The library's ``ZlibCompressor`` and the standard ``zlib``/``gzip``/``bz2``/``lzma``
+    modules (which the library accepts as ``COMPRESSOR_TOPIC``) are sniffed by the codec.
+    """
+    comp = getattr(mapper, "compressor", None)
+    if comp is None:
+        return None
+    from eventsourcing.compressor import ZlibCompressor
+
+    if isinstance(comp, ZlibCompressor) and type(comp).decompress is ZlibCompressor.decompress:
+        return None
+    if getattr(comp, "__name__", None) in _SNIFFED_MODULES and not isinstance(comp, type):
+        import sys
+
+        if sys.modules.get(comp.__name__) is comp:
+            return None
+    return comp
 
 
 def _leaf_decoders(transcoder: Any) -> dict[str, Any]:

@@ -284,6 +284,8 @@ def run_check(
     say = notes or (lambda _m: None)
     db, store, codec, domain = _open(opts)
     try:
+        if not hasattr(store, "range_rows"):
+            raise InspectorError(f"check reads SQL event tables; not a {store.layout} store")
         bounds: tuple[Any, Any, bool] = (None, None, False)
         if opts.prefix:
             b = store._prefix_bounds(opts.prefix)  # noqa: SLF001 - the store's own id rule

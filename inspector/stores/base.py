@@ -526,6 +526,29 @@ class SqlStore:
         sql += f" ORDER BY {self.pos} LIMIT {int(limit)}"
         return [self._row(r) for r in self.query_events(sql, params)]
 
+    def log_rows(
+        self, after: int | None = None, limit: int = 100, max_position: int | None = None
+    ) -> list[tuple[Any, ...]]:
+        """The global log as raw tuples ``(position, stored id, version, topic, state)``: the
+        :meth:`log` query without building events (for whole-log passes like the catalog)."""
+        p = self.placeholder
+        sql = (
+            f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
+            f" FROM {self.events}"
+        )
+        conds: list[str] = []
+        params: list[Any] = []
+        if after is not None:
+            conds.append(f"{self.pos} > {p}")
+            params.append(int(after))
+        if max_position is not None:
+            conds.append(f"{self.pos} <= {p}")
+            params.append(int(max_position))
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        sql += f" ORDER BY {self.pos} LIMIT {int(limit)}"
+        return self.query_events(sql, params)
+
     def snapshots(self, stream: str, max_version: int | None = None) -> list[RawEvent]:
         """The stored snapshots of a stream, oldest first."""
         if not self.tables.snapshots_table:

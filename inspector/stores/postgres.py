@@ -22,6 +22,8 @@ from inspector.stores.base import (
     SqlStore,
     quote_ident,
 )
+from inspector.stores.dcb_postgres import LAYOUT as DCB_LAYOUT
+from inspector.stores.dcb_postgres import DcbPgStore, discover_dcb
 from inspector.stores.schema import (
     TableShape,
     app_prefix,
@@ -405,6 +407,10 @@ def open_postgres(
     try:
         tables = pg_tables(connector, schema)
         layout, apps = discover(tables)
+        dcb_apps = discover_dcb(tables)
+        if dcb_apps:
+            apps = [*apps, *dcb_apps]
+            layout = layout or DCB_LAYOUT
         if not apps:
             where = f"schema {schema!r}" if schema else "any schema"
             msg = no_tables_message(
@@ -415,7 +421,10 @@ def open_postgres(
             layout,
             connector.display,
             apps,
-            lambda t: PgStore(connector, t, apps, layout),
+            lambda t: (
+                DcbPgStore(connector, t) if t.family == "dcb"
+                else PgStore(connector, t, apps, layout)
+            ),
             connector.close,
         )
     except BaseException:

@@ -148,3 +148,63 @@ class TestStoreContract:
         res = run_cli("log", *family.args, "--tag", "x", "--json")
         assert res.code == 1 and "no tags" in res.err
 
+
+
+# -- the protocol's shape for every family, whatever its events are ------------------------
+SHAPED = ["sqlite", pytest.param("dcb_postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="module", params=SHAPED)
+def shaped(
+    request: pytest.FixtureRequest, source: tuple[Family, Scenario]
+) -> tuple[list[str], list[str]]:
+    """(STORE args, every stream id in order) of a family."""
+    if request.param == "sqlite":
+        fam, sc = source
+        return fam.args, sc.streams
+    if request.param == "dcb_postgres":
+        from dcbstores import write_courses
+
+        st = write_courses(request.getfixturevalue("pg"), n_courses=2, n_students=3)
+        return st.args, sorted(st.courses + st.students)
+    return SHAPED_EXTRA[request.param](request)
+
+
+SHAPED_EXTRA: dict[str, Any] = {}
+
+
+class TestProtocolShape:
+    def test_streams_pages_cover_all(self, shaped: tuple[list[str], list[str]]) -> None:
+        args, streams = shaped
+        seen: list[str] = []
+        after: list[str] = []
+        while page := run_cli("streams", *args, "--limit", "2", *after, "--json").json():
+            assert len(page) <= 2
+            seen += [r["id"] for r in page]
+            after = ["--after", page[-1]["id"]]
+        assert seen == streams
+
+    def test_events_versions_and_log_positions(
+        self, shaped: tuple[list[str], list[str]]
+    ) -> None:
+        args, streams = shaped
+        log = run_cli("log", *args, "--limit", "1000", "--json").json()
+        positions = [e["position"] for e in log]
+        assert positions == sorted(set(positions))
+        total = 0
+        for s in streams:
+            evs = run_cli("events", *args, s, "--json").json()
+            assert [e["version"] for e in evs][:1] in ([1], [0])
+            vs = [e["version"] for e in evs]
+            assert vs == list(range(vs[0], vs[0] + len(vs)))
+            ps = [e["position"] for e in evs]
+            assert ps == sorted(ps) and set(ps) <= set(positions)
+            last = run_cli("state", *args, s, "--position", str(ps[-1]), "--json").json()
+            assert last["version"] == vs[-1]
+            total += len(evs)
+        assert total >= len(log)
+
+    def test_unknown_stream(self, shaped: tuple[list[str], list[str]]) -> None:
+        args, _ = shaped
+        res = run_cli("events", *args, "nope-0000", "--json")
+        assert res.code == 1 and res.err.count("\n") == 1 and "Traceback" not in res.err

@@ -30,6 +30,12 @@ def decoded_rows(session: Any, events: list[Any]) -> list[dict[str, Any]]:
         row = event_json(ev, d)
         row["raw"] = ev.state
         out.append(row)
+    domain = getattr(getattr(session, "replayer", None), "domain", None)
+    if domain is not None and getattr(session.replayer, "mode", "auto") != "generic":
+        # As the CLI's events: the application's own codec decodes what it wrote.
+        from inspector.core.domain_decode import DomainDecoder, apply_domain_view
+
+        apply_domain_view(DomainDecoder(domain, session.codec), events, out)
     return out
 
 

@@ -61,6 +61,10 @@ def open_store(args: argparse.Namespace) -> tuple[EventStore, Database, Codec]:
     try:
         store = db.store(spec.app)
         codec.for_store(store)
+        if getattr(args, "app_class", None):  # the application's own ORIGINATOR_ID_TYPE
+            from inspector.core.ids import app_id_type
+
+            store.id_type_hint = app_id_type(args.app_class, getattr(args, "path", None))
     except BaseException:
         db.close()
         raise

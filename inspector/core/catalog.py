@@ -315,7 +315,9 @@ class Catalog:
         agg: dict[str, list[Any]] = {}
         first_ot: dict[str, str | None] = {}
         before = self._undecoded
-        canon = _fast_canonical
+        shown = getattr(self.store, "display_id", None)
+        text_ids = shown is not None and getattr(self.store, "_text_ids", lambda: False)()
+        canon = shown if text_ids else _fast_canonical  # text ids exactly as stored
         names: dict[Any, str] = {}
         no_key = not self.codec.has_key
         plaintext = self.codec.plaintext

@@ -80,6 +80,8 @@ class SqlStore:
         self.tables = tables
         self.all_apps = all_apps
         self._text_form: str | None = None
+        # "uuid" / "text": the application's ORIGINATOR_ID_TYPE (--app-class), when known
+        self.id_type_hint: str | None = None
         self._resolved: dict[str, Any] = {}
 
     # -- connection plumbing (subclasses) -----------------------------------------------------
@@ -129,19 +131,37 @@ class SqlStore:
         return ", ".join([self.placeholder] * n)
 
     def text_id_form(self) -> str:
-        """How a TEXT id column holds ids: 'hex' (32 hex digits, as eventsourcing.sqlite writes
-        UUIDs), 'dashed' (canonical UUID strings) or 'string' (any other ids). Sampled from the
-        lowest and the highest id; both must agree, else 'string'."""
+        """How a TEXT id column holds ids: 'hex' (32 lowercase hex digits, as
+        eventsourcing.sqlite writes UUIDs), 'dashed' (canonical UUID strings) or 'string' (text
+        ids, shown exactly as stored). Decided once per store: see :mod:`.id_forms`."""
         if self._text_form is None:
-            forms = set()
-            for order in ("", " DESC"):
-                rows = self.query(
-                    f"SELECT originator_id FROM {self.events}"
-                    f" ORDER BY originator_id{order} LIMIT 1"
-                )
-                forms.add(_text_form(rows[0][0]) if rows else "string")
-            self._text_form = forms.pop() if len(forms) == 1 else "string"
+            from inspector.stores.id_forms import decide
+
+            self._text_form = decide(self)
         return self._text_form
+
+    def id_form_cache_key(self) -> str | None:
+        """Where :mod:`.id_forms` keeps this store's answer (no secret in it), or None."""
+        return f"{self.layout}|{self.location}|{self.tables.schema}|{self.tables.events_table}"
+
+    def not_id_form_sql(self, form: str) -> str:
+        """SQL true for an id that is not of ``form`` ('hex' or 'dashed'); SQLite syntax."""
+        h = "[0-9a-f]"
+        pattern = h * 32 if form == "hex" else "-".join(h * n for n in (8, 4, 4, 4, 12))
+        return (
+            "(originator_id IS NULL OR typeof(originator_id) != 'text'"
+            f" OR originator_id NOT GLOB '{pattern}')"
+        )
+
+    def _text_ids(self) -> bool:
+        return self.tables.id_kind == ID_TEXT and self.text_id_form() == "string"
+
+    def display_id(self, raw: Any) -> str:
+        """An id as shown: text ids exactly as stored; UUIDs (a uuid or 16-byte column, or a
+        TEXT column that holds UUIDs) in the dashed canonical form."""
+        if type(raw) is str and self._text_ids():
+            return raw
+        return canonical_id(raw)
 
     def hex_ids(self) -> bool:
         """Whether ids are UUIDs stored natively or as 32-hex TEXT (the form to write back)."""
@@ -175,15 +195,19 @@ class SqlStore:
             return [u.hex]
         if form == "dashed":
             return [str(u)]
-        candidates = list(dict.fromkeys([stream, str(u), u.hex]))
+        # Text ids: the exact stored match wins; else the UUID forms (dashed, 32 hex), in turn.
         found = self._resolved.get(stream)
         if found is None:
-            rows = self.query(
-                f"SELECT originator_id FROM {self.events}"
-                f" WHERE originator_id IN ({self._p(len(candidates))}) LIMIT 1",
-                candidates,
-            )
-            found = rows[0][0] if rows else stream
+            found = stream
+            for cand in dict.fromkeys([stream, str(u), u.hex]):
+                rows = self.query(
+                    f"SELECT originator_id FROM {self.events}"
+                    f" WHERE originator_id = {self.placeholder} LIMIT 1",
+                    [cand],
+                )
+                if rows:
+                    found = rows[0][0]
+                    break
             if len(self._resolved) > 1000:
                 self._resolved.clear()
             self._resolved[stream] = found
@@ -283,7 +307,7 @@ class SqlStore:
     def stream_ids(self, after: str | None = None, limit: int = 100) -> list[str]:
         """Distinct stream ids in id order after ``after``: one index seek per id."""
         rows = self._loose_scan(after, limit, None, with_details=False)
-        return [canonical_id(r[0]) for r in rows]
+        return [self.display_id(r[0]) for r in rows]
 
     def _loose_scan(
         self, after: str | None, limit: int, prefix: str | None, with_details: bool
@@ -356,7 +380,7 @@ class SqlStore:
             first_topic = r[2] if type(r[2]) is str else None
             out.append(
                 StreamRow(
-                    canonical_id(r[0]), version, first_topic,
+                    self.display_id(r[0]), version, first_topic,
                     as_bytes(r[3]) if r[3] is not None else None,
                 )
             )
@@ -370,6 +394,8 @@ class SqlStore:
             stream = canonical_id(raw_id)
         elif raw_id is None:
             stream = None  # type: ignore[assignment]  # a damaged row: shown as null
+        elif type(raw_id) is str and self._text_ids():
+            stream = raw_id  # text ids exactly as stored
         else:
             stream = _canonical_cached(raw_id)
         state = r[4]
@@ -435,7 +461,7 @@ class SqlStore:
         limit: int | None = None,
         desc: bool = False,
     ) -> list[RawEvent]:
-        canon = canonical_id(self.id_values(stream)[0])
+        canon = self.display_id(self.id_values(stream)[0])
         return [
             RawEvent(pos, canon, v, topic, state)
             for pos, v, topic, state in self.stream_rows(
@@ -451,7 +477,7 @@ class SqlStore:
         batch: int = 5000,
     ) -> Iterator[RawEvent]:
         """All events of a stream in version order, fetched in keyset batches."""
-        canon = canonical_id(self.id_values(stream)[0])
+        canon = self.display_id(self.id_values(stream)[0])
         for pos, v, topic, state in self.iter_stream_rows(stream, from_version, to_version, batch):
             yield RawEvent(pos, canon, v, topic, state)
 
@@ -727,15 +753,6 @@ class SqlStore:
         return v
 
 
-def _text_form(value: Any) -> str:
-    if isinstance(value, str) and len(value) in (32, 36):
-        u = parse_uuid(value)
-        if u is not None:
-            if value == u.hex:
-                return "hex"
-            if value == str(u):
-                return "dashed"
-    return "string"
 
 
 def as_bytes(value: Any) -> bytes:

@@ -65,6 +65,11 @@ def common_options() -> argparse.ArgumentParser:
         help="largest event payload decoded, in MB after decompression/decryption"
         " (default 64); a larger one is shown as a cut marker",
     )
+    g.add_argument(
+        "--projector", metavar="MODULE:FUNCTION",
+        help="projector function of functional aggregates (as Repository.get's projector_func; "
+        "default: the app class's snapshotting_projectors)",
+    )
     g.add_argument("--json", action="store_true", help="machine-readable output")
     return p
 

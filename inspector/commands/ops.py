@@ -139,7 +139,12 @@ class _Reporter:
 def _domain(args: argparse.Namespace, codec: Codec) -> Any:
     from inspector.core.domain import load_domain
 
-    return load_domain(list(args.path or []), args.app_class, codec.cipher_key_text)
+    return load_domain(
+        list(args.path or []),
+        args.app_class,
+        codec.cipher_key_text,
+        projector=getattr(args, "projector", None),
+    )
 
 
 # -- snapshots --------------------------------------------------------------------------------

@@ -63,7 +63,12 @@ def wants_domain(args: argparse.Namespace) -> bool:
     mode = getattr(args, "mode", "auto")
     if mode == "generic":
         return False
-    return bool(getattr(args, "path", None) or getattr(args, "app_class", None) or mode == "domain")
+    return bool(
+        getattr(args, "path", None)
+        or getattr(args, "app_class", None)
+        or getattr(args, "projector", None)
+        or mode == "domain"
+    )
 
 
 def domain_from_args(args: argparse.Namespace, codec: Codec) -> Any:
@@ -72,7 +77,12 @@ def domain_from_args(args: argparse.Namespace, codec: Codec) -> Any:
         return None
     from inspector.core.domain import load_domain
 
-    return load_domain(list(args.path or []), args.app_class, codec.cipher_key_text)
+    return load_domain(
+        list(args.path or []),
+        args.app_class,
+        codec.cipher_key_text,
+        projector=getattr(args, "projector", None),
+    )
 
 
 def replayer_from_args(args: argparse.Namespace, store: Any, codec: Codec) -> Any:

@@ -93,7 +93,8 @@ def _path_lock(path: Path) -> threading.RLock:
 def catalog_path(store: SqlStore) -> Path:
     from inspector.core.writes import cache_dir
 
-    key = f"{redacted_location(store)}|{store.tables.schema}|{store.name}".encode()
+    schema = store.describe().get("schema")
+    key = f"{redacted_location(store)}|{schema}|{store.name}".encode()
     return cache_dir() / "catalog" / f"{hashlib.sha1(key).hexdigest()[:24]}.sqlite"
 
 
@@ -450,10 +451,15 @@ class Catalog:
         return [{"type": t, "streams": n, "events": e} for t, n, e in rows]
 
     def streams(self, type_: str | None = None, after: str | None = None,
-                limit: int = 100) -> list[dict[str, Any]]:
+                limit: int = 100, prefix: str | None = None) -> list[dict[str, Any]]:
         sql = ("SELECT stream, type, first_version, last_version, first_time, last_time, events, "
                "bytes FROM streams")
         conds, params = [], []
+        if prefix:
+            from inspector.core.ids import string_prefix_upper
+
+            conds.append("stream >= ? AND stream < ?")
+            params += [prefix, string_prefix_upper(prefix)]
         if type_ is not None:
             conds.append("type = ?")
             params.append(type_)
@@ -571,3 +577,35 @@ def dry_run(store: SqlStore, codec: Codec, **kw: Any) -> tuple[CatalogResult, di
         finally:
             scratch.close()
             live.close()
+
+
+def ensure_catalog(
+    store: Any,
+    codec: Codec,
+    *,
+    update: bool = True,
+    progress: Callable[[CatalogProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> CatalogResult | None:
+    """For a store that lists its streams from the local catalog (``needs_catalog``): open
+    its catalog, attach it to the store and (``update``) bring it up to the head first: the
+    first time one scan of the whole log (progress, cancel), then only the new events.
+    Without ``update`` an existing catalog is attached as it is (nothing read)."""
+    if not getattr(store, "needs_catalog", False):
+        return None
+    cat = getattr(store, "catalog", None)
+    if cat is None:
+        path = catalog_path(store)
+        if not update and not path.exists():
+            return None
+        cat = Catalog(store, codec, path)
+        store.attach_catalog(cat)
+    if not update:
+        return None
+    res = cat.update(progress=progress, cancelled=cancelled)
+    if res.status == "cancelled":
+        raise InspectorError(
+            f"catalog scan cancelled at position {res.position or 0:,} of {res.head:,}"
+            " (what was read is kept; the next run continues)"
+        )
+    return res

@@ -2,8 +2,9 @@
 
 UUID -> canonical string; datetime/date/time -> isoformat(); Decimal -> string; tuple/list ->
 list; set/frozenset -> sorted list; Enum -> its value; bytes -> base64; NaN/Infinity -> strings;
-integers stay exact integers at any size; dataclasses and other objects -> dict of their
-attributes (never the library's ``_pending_events``).
+integers stay exact integers at any size; dataclasses, pydantic models and other objects ->
+dict of their fields (:func:`inspector.core.state_fields.fields_of`; never the library's
+``_pending_events``).
 
 The walk is iterative (an explicit stack), so no nesting raises RecursionError; containers
 nested deeper than ``MAX_DEPTH`` levels are replaced by the one cut marker
@@ -13,7 +14,6 @@ nested deeper than ``MAX_DEPTH`` levels are replaced by the one cut marker
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import decimal
 import enum
@@ -22,10 +22,10 @@ import uuid
 from typing import Any
 
 from inspector.core.cuts import cut
+from inspector.core.state_fields import fields_of
 
 MAX_DEPTH = 500  # the codec's MAX_JSON_DEPTH: decoded JSON and replayed state agree
 _JSON_ATOMS = frozenset({str, int, bool, type(None)})  # exact types normalise returns as they are
-_SKIP_ATTRS = frozenset({"_pending_events"})
 
 
 def _float(v: float) -> Any:
@@ -63,17 +63,12 @@ def _deepest(value: Any, start: int, budget: int = 100_000) -> int | None:
 
 
 def _items(value: Any) -> list[tuple[Any, Any]] | None:
-    """An object's fields as (name, value) pairs, or None when it has none to show."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [(f.name, getattr(value, f.name, None)) for f in dataclasses.fields(value)]
-    d = getattr(value, "__dict__", None)
-    if isinstance(d, dict):
-        return [(k, v) for k, v in d.items() if k not in _SKIP_ATTRS]
-    slots = getattr(type(value), "__slots__", None)
-    if slots is not None:
-        names = [slots] if isinstance(slots, str) else list(slots)
-        return [(k, getattr(value, k)) for k in names if hasattr(value, k)]
-    return None
+    """An object's fields as (name, value) pairs (the one rule of
+    :mod:`inspector.core.state_fields`), or None when it has none to show."""
+    if isinstance(value, type):
+        return None
+    fields = fields_of(value)
+    return None if fields is None else list(fields.items())
 
 
 def _leaf(value: Any, depth: int) -> tuple[bool, Any]:

@@ -20,7 +20,12 @@ from inspector.stores.open import open_database
 
 
 def dir_state(path: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(path.iterdir())}
+    """The files beside the store (the test's XDG user directories are not beside it)."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(path.iterdir())
+        if not p.name.startswith("xdg-")
+    }
 
 
 def write_bank(app: BankAccounts, n: int = 3) -> list[str]:

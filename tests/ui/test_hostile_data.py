@@ -91,3 +91,26 @@ def test_damaged_version_in_the_window(
         timeout=TIMEOUT,
     )
     wait_idle(qtbot, win)
+
+
+def test_text_ids_listed_and_copied_exactly(qtbot: Any, win: Any, tmp_path: Path) -> None:
+    """Two text ids differing only in case: two rows, each copied as stored, each opens."""
+    from eidomain.strids import Helpdesk, Ticket
+    from PySide6.QtGui import QGuiApplication
+
+    lower = "abcdef0123456789abcdef0123456789"
+    h = store_env("sqlite", tmp_path=tmp_path, id_type="text")
+    with h.open_app(Helpdesk) as app:
+        for i, tid in enumerate((lower, lower.upper())):
+            app.save(Ticket._create(Ticket.Opened, id=tid, title=f"t{i}"))
+    open_store(qtbot, win, h.location)
+    qtbot.waitUntil(lambda: len(win.streams_panel.model.rows) == 2, timeout=TIMEOUT)
+    assert sorted(r["id"] for r in win.streams_panel.model.rows) == [lower.upper(), lower]
+    view = win.streams_panel.view
+    for row in range(2):
+        view.setCurrentIndex(win.streams_panel.model.index(row, 0))
+        win.streams_panel.copy_id_action.trigger()
+        copied = QGuiApplication.clipboard().text()
+        assert copied == win.streams_panel.model.rows[row]["id"]
+        open_stream(qtbot, win, copied, 0)
+        assert win.stream["id"] == copied

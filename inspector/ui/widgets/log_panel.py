@@ -16,7 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.ui.models.log import LogModel
-from inspector.ui.widgets.common import PlaceholderStack, compact_table, elastic, mono_font
+from inspector.ui.widgets.common import (
+    PlaceholderStack,
+    add_copy_id_action,
+    compact_table,
+    elastic,
+    mono_font,
+)
 from inspector.ui.workers import TaskRunner
 
 
@@ -32,6 +38,7 @@ class LogPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
+        self.copy_id_action = add_copy_id_action(self.view, 1)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         hh = self.view.horizontalHeader()
         hh.setStretchLastSection(True)

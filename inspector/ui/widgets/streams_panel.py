@@ -19,7 +19,13 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.format import short_topic
 from inspector.ui.models.streams import StreamsModel
-from inspector.ui.widgets.common import PlaceholderStack, compact_table, elastic, mono_font
+from inspector.ui.widgets.common import (
+    PlaceholderStack,
+    add_copy_id_action,
+    compact_table,
+    elastic,
+    mono_font,
+)
 from inspector.ui.workers import TaskRunner
 
 
@@ -47,6 +53,7 @@ class StreamsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
+        self.copy_id_action = add_copy_id_action(self.view, 0)
         self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         hh = self.view.horizontalHeader()
         hh.setStretchLastSection(True)

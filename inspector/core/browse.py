@@ -68,7 +68,9 @@ def timestamp_of(data: Any) -> str | None:
 def event_json(ev: RawEventLike, decoded: Decoded) -> dict[str, Any]:
     """One event as the ``events``/``log`` contract shows it (plus ``tags`` where events carry
     tags: the DCB families)."""
-    damage = row_damage(ev.stream, ev.version, ev.topic)
+    tags = getattr(ev, "tags", None)
+    # a damaged row of the library's tables (DCB events, with tags, have no stream/version)
+    damage = row_damage(ev.stream, ev.version, ev.topic) if tags is None else None
     if damage is not None:  # shown with its raw values; the payload is not trusted either
         decoded = Decoded(None, damage, decoded.compression, decoded.encrypted, decoded.raw)
     out = {

@@ -46,6 +46,8 @@ _MISSING = object()
 
 def _intact(ev: Any) -> bool:
     """Not a damaged row (its payload is not searched: its columns are not trusted)."""
+    if getattr(ev, "tags", None) is not None:  # DCB events: no stream/version columns
+        return True
     return row_damage(ev.stream, ev.version, ev.topic) is None
 
 

@@ -148,10 +148,7 @@ class SqlStore:
         """SQL true for an id that is not of ``form`` ('hex' or 'dashed'); SQLite syntax."""
         h = "[0-9a-f]"
         pattern = h * 32 if form == "hex" else "-".join(h * n for n in (8, 4, 4, 4, 12))
-        return (
-            "(originator_id IS NULL OR typeof(originator_id) != 'text'"
-            f" OR originator_id NOT GLOB '{pattern}')"
-        )
+        return f"(typeof(originator_id) = 'text' AND originator_id NOT GLOB '{pattern}')"
 
     def _text_ids(self) -> bool:
         return self.tables.id_kind == ID_TEXT and self.text_id_form() == "string"

@@ -8,7 +8,8 @@ id in the store has the one UUID form. That is decided once per store:
 
 1. two index seeks read the lowest and highest id; a third seeks an id starting with a character
    between '9' and 'a' (upper case, punctuation): any id that is not of the form settles it;
-2. otherwise one query looks for any id not of the form (``LIMIT 1``). Its answer is kept in the
+2. otherwise one query looks for any text id not of the form (``LIMIT 1``; a damaged row's NULL
+   or non-text id damages only itself). Its answer is kept in the
    user's cache directory with the highest position it covered, so the next open checks only the
    rows appended since (a position-index range): the whole table is read at most once per store.
 
@@ -93,7 +94,8 @@ def decide(store: Any) -> str:
         )
         if rows:
             ends.append(rows[0][0])
-    forms = {text_form(x) for x in ends}
+    # a damaged row's non-text id (a BLOB or number in SQLite) damages only itself
+    forms = {text_form(x) for x in ends if type(x) is str}
     if hint == "uuid":
         return forms.pop() if forms in ({HEX}, {DASHED}) else HEX
     if len(forms) != 1 or forms == {STRING}:

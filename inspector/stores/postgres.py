@@ -359,7 +359,7 @@ class PgStore(SqlStore):
         pattern = f"^{h}{{32}}$" if form == "hex" else (
             f"^{h}{{8}}-{h}{{4}}-{h}{{4}}-{h}{{4}}-{h}{{12}}$"
         )
-        return f"(originator_id IS NULL OR originator_id::text !~ '{pattern}')"
+        return f"(originator_id::text !~ '{pattern}')"
 
     def query_events(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connector.query(sql, params, binary=True)

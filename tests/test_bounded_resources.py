@@ -96,14 +96,19 @@ def test_codec_cap_holds_before_the_memory_is_spent() -> None:
 
 def _peak_rss_mb(args: list[str], home: Path) -> tuple[int, str, str, float]:
     """(exit code, stdout, stderr, peak RSS in MB) of ``event-inspector ARGS`` in a new process."""
+    # VmHWM: the peak RSS of this process image (ru_maxrss would carry the parent's peak
+    # across fork + exec on Linux)
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from inspector.cli import main\n"
+        "def peak():\n"
+        "    for line in open('/proc/self/status'):\n"
+        "        if line.startswith('VmHWM:'):\n"
+        "            return int(line.split()[1])\n"
         "try:\n"
         "    rc = main(sys.argv[1:])\n"
         "finally:\n"
-        "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-        "    sys.stderr.write('\\nMAXRSS %d\\n' % peak)\n"
+        "    sys.stderr.write('\\nMAXRSS %d\\n' % peak())\n"
         "sys.exit(rc)\n"
     )
     env = dict(os.environ, HOME=str(home), XDG_CACHE_HOME=str(home / "cache"),

@@ -325,19 +325,16 @@ class Replayer:
             self._choices[stream] = c
         return c
 
+    def domain_steps(self, stream: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """How domain mode applies ``stream``: ``(step(state, row, original_id) -> (state,
+        timestamp), snapshot(raw snapshot, original_id) -> state)`` — the stream's projector
+        function (:mod:`inspector.core.projector`) or the events' own ``mutate``."""
+        with self._lock:
+            return self._choice(stream).steps(self._decoder_for_domain())
+
     def _step_fn(self, ch: _Chain) -> Callable[..., tuple[Any, Any]]:
         if ch.mode == DOMAIN:
-            c = self._choice(ch.stream)
-            if c.projection is not None:
-                return c.projection.step
-            if c.problem is not None:
-                problem = c.problem
-
-                def no_projector(state: Any, row: Row, stream: Any) -> tuple[Any, Any]:
-                    raise StepFailed(failure_at(row, problem))
-
-                return no_projector
-            return self._decoder_for_domain().step
+            return self.domain_steps(ch.stream)[0]
         return self._generic_step
 
     def _generic_step(self, state: Any, row: Row, stream: str) -> tuple[Any, Any]:
@@ -362,11 +359,7 @@ class Replayer:
 
     def _snapshot_state(self, ch: _Chain, snap: Any) -> Any:
         if ch.mode == DOMAIN:
-            oid = self.original_id(ch.stream)
-            projection = self._choice(ch.stream).projection
-            if projection is not None:
-                return projection.snapshot(snap, oid)
-            return self._decoder_for_domain().snapshot_aggregate(snap, oid)
+            return self.domain_steps(ch.stream)[1](snap, self.original_id(ch.stream))
         return generic_snapshot_state(self.codec, snap)
 
     def _save(self, ch: _Chain, version: int, state: Any) -> None:

@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_store_arg(p)
     p.add_argument("--definitions", action="store_true",
                    help="also list Projection classes found under --path")
+    p.add_argument("--projection", action="append", default=[], metavar="NAME|MODULE:CLASS",
+                   help="a projection whose topics filter its lag (imported; repeatable); "
+                        "literal topics are read from the source under --path without this")
     p.set_defaults(func=cmd_projections)
 
     p = sub.add_parser("rebuild", parents=[common, write],
@@ -199,19 +202,25 @@ def _done(args: argparse.Namespace, plan: WritePlan, extra: dict[str, Any] | Non
 
 # -- projections ------------------------------------------------------------------------------
 def cmd_projections(args: argparse.Namespace) -> int:
-    from inspector.core.projections import discover_projections, list_projections
+    from inspector.core.projections import (
+        discover_projections,
+        list_projections,
+        topic_filters,
+    )
     from inspector.stores.writer import store_kind
 
     db, spec, codec = open_from_args(args)
     with db:
-        entries = [e.to_json() for e in list_projections(db, spec.app)]
         defs: list[dict[str, Any]] = []
         problems: list[str] = []
+        found: list[Any] = []
+        kind = store_kind(db.store(spec.app) if spec.app or len(db.apps) == 1
+                          else db.all_stores()[0])
         if args.definitions or args.path:
-            kind = store_kind(db.store(spec.app) if spec.app or len(db.apps) == 1
-                              else db.all_stores()[0])
             found, problems = discover_projections(list(args.path or []), kind)
             defs = [d.to_json() for d in found]
+        topics_of = topic_filters(list(args.path or []), kind, args.projection, found)
+        entries = [e.to_json() for e in list_projections(db, spec.app, topics_of)]
     for msg in problems:
         print(f"event-inspector: warning: cannot import {msg}", file=sys.stderr)
     if args.json:
@@ -223,14 +232,26 @@ def cmd_projections(args: argparse.Namespace) -> int:
     print_table(
         ["name", "table", "upstream", "position", "head", "lag"],
         [[e["name"], e["table"] + (" (multi-row)" if e["multi_row"] else ""), e["upstream"],
-          e["position"], e["head"], e["lag"]] for e in entries],
+          e["position"], e["head"], _lag_text(e)] for e in entries],
     )
+    notes = [f"{e['name']}: {e['lag_note']}" for e in entries if e.get("lag_note")]
+    for note in notes:
+        print(f"note: {note}")
+    if not entries:
+        print("no tracking rows: no projection or follower has recorded a position in "
+              + ("this application" if spec.app else "this database"), file=sys.stderr)
     if defs:
         print()
         print_table(["projection", "class", "view", "topics"],
                     [[d["name"], d["class"], d["view"] or "(choose with --view)",
                       ", ".join(d["topics"]) or "all"] for d in defs])
     return 0
+
+
+def _lag_text(e: dict[str, Any]) -> str:
+    if e["lag"] is None:
+        return "?"
+    return str(e["lag"]) if e.get("lag_exact", True) else f"≥{e['lag']}"
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:

@@ -68,7 +68,7 @@ from inspector.core.projection_views import (
     view_tables,
 )
 from inspector.core.writes import RowChange, WritePlan, data_dir, run_plan
-from inspector.stores.base import Database, SqlStore, quote_ident
+from inspector.stores.base import LAG_SCAN_CAP, Database, SqlStore, quote_ident
 from inspector.stores.writer import StoreWriter, redacted_location, store_kind
 
 DEFAULT_BATCH = 1000
@@ -78,6 +78,23 @@ Cancelled = Callable[[], bool]
 
 
 # -- listing ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TopicFilter:
+    """What a projection subscribes to, as far as it is known.
+
+    ``topics``: the topics it filters on (empty: every event), or None when they are unknown;
+    ``source``: where they were read (``source`` for literals read with ``ast``, ``imported``
+    for a projection the user picked); ``reason``: why they are unknown."""
+
+    topics: tuple[str, ...] | None
+    source: str = ""
+    reason: str | None = None
+
+
+# Projection name (lower case) -> its topic filter; None: nothing known about it.
+TopicsOf = Callable[[str], "TopicFilter | None"]
+
+
 @dataclass
 class TrackingEntry:
     name: str
@@ -88,6 +105,9 @@ class TrackingEntry:
     lag: int | None
     schema: str | None = None
     multi_row: bool = False
+    lag_exact: bool = True
+    lag_note: str | None = None
+    topics: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -99,7 +119,16 @@ class TrackingEntry:
             "lag": self.lag,
             "schema": self.schema,
             "multi_row": self.multi_row,
+            "lag_exact": self.lag_exact,
+            "lag_note": self.lag_note,
+            "topics": self.topics,
         }
+
+    def lag_text(self) -> str:
+        """The lag as shown in a table: a number, ``≥N`` past the scan cap, or ``?``."""
+        if self.lag is None:
+            return "?"
+        return f"{self.lag}" if self.lag_exact else f"≥{self.lag}"
 
 
 def projection_name_of(table: str) -> str:
@@ -150,41 +179,155 @@ def refresh_tracking_tables(store: SqlStore) -> list[str]:
     return found
 
 
-def list_projections(db: Database, app: str | None = None) -> list[TrackingEntry]:
+def list_projections(
+    db: Database, app: str | None = None, topics_of: TopicsOf | None = None
+) -> list[TrackingEntry]:
     """One entry per tracking row of the store's tracking tables (``__migration__`` excluded)."""
-    return list_store_projections([db.store(app)] if app else db.all_stores(), db.all_stores())
+    return list_store_projections([db.store(app)] if app else db.all_stores(), db.all_stores(),
+                                  topics_of)
 
 
-def list_store_projections(stores: Sequence[SqlStore],
-                           all_stores: Sequence[SqlStore]) -> list[TrackingEntry]:
-    """Tracking entries of ``stores``; heads from the upstream application among ``all_stores``."""
+def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlStore],
+                           topics_of: TopicsOf | None = None) -> list[TrackingEntry]:
+    """Tracking entries of ``stores``; heads and lags from the upstream application among
+    ``all_stores``.
+
+    ``lag`` is the number of the upstream's events after the tracked position that the
+    projection subscribes to (``topics_of`` its name: a topic filter read from source or from
+    a projection the user picked): an indexed, bounded count, so gaps in the positions (a
+    table shared by applications, rolled-back sequence values) do not inflate it. Topics that
+    cannot be known leave ``lag`` None with the reason in ``lag_note``."""
     heads: dict[str, int | None] = {}
     by_name = {s.name.lower(): s for s in all_stores}
+    by_app = {str(getattr(s.tables, "application_name", "") or "").lower(): s
+              for s in all_stores}
     stores = [s for s in stores if getattr(s, "has_tracking", True)]  # DCB, UmaDB: none
     for st in stores:
         refresh_tracking_tables(st)
-    seen: set[tuple[str | None, str]] = set()
+    seen: set[tuple[str | None, str, str | None, str]] = set()
     out: list[TrackingEntry] = []
     for st in stores:
         for table in st.tables.tracking_tables:
-            key = (st.tables.schema, table)
-            if key in seen:
-                continue
-            seen.add(key)
-            multi = tracking_is_multi_row(st, table)
+            multi: bool | None = None
             for row in st.tracking_rows(table):
-                up = by_name.get(str(row.name).lower())
+                key = (st.tables.schema, table, row.follower, str(row.name))
+                if key in seen:
+                    continue
+                seen.add(key)
+                if multi is None:
+                    multi = tracking_is_multi_row(st, table)
+                up_key = str(row.name).lower()
+                up = by_name.get(up_key) or by_app.get(up_key)
                 src = up if up is not None else (st if len(by_name) == 1 else None)
-                head = None
-                if src is not None:
+                name = row.follower or projection_name_of(table)
+                entry = TrackingEntry(name, table, str(row.name), row.position, None, None,
+                                      st.tables.schema, bool(multi))
+                if src is None:
+                    entry.lag_note = (f"upstream application {row.name!r} is not in this "
+                                      f"database (applications: {', '.join(sorted(by_name))})")
+                else:
                     hk = f"{src.tables.schema}.{src.name}"
                     if hk not in heads:
                         heads[hk] = src.max_position()
-                    head = heads[hk]
-                lag = None if head is None else head - (row.position or 0)
-                out.append(TrackingEntry(projection_name_of(table), table, str(row.name),
-                                         row.position, head, lag, st.tables.schema, multi))
+                    entry.head = heads[hk]
+                    known = topics_of(name) if topics_of else None
+                    _set_lag(entry, src, known)
+                    if known is None and topics_of is not None and entry.lag is not None:
+                        entry.lag_note = (
+                            f"counts every later event: no projection named {name!r} was "
+                            f"found (give --path DIR, or --projection MODULE:CLASS, to count "
+                            f"only the topics it subscribes to)"
+                            + (f"; {entry.lag_note}" if entry.lag_note else ""))
+                out.append(entry)
     return out
+
+
+def _set_lag(entry: TrackingEntry, upstream: SqlStore, known: TopicFilter | None) -> None:
+    if known is not None and known.topics is None:
+        entry.lag_note = known.reason or f"the topics of projection {entry.name} are unknown"
+        return
+    topics = tuple(known.topics) if known is not None and known.topics else ()
+    count = upstream.count_after(entry.position, topics)
+    entry.lag, entry.lag_exact = count.value, count.exact
+    if known is not None:
+        entry.topics = list(topics)
+        if topics:
+            entry.lag_note = (f"counts only the {len(topics)} topic(s) {entry.name} subscribes "
+                              f"to (read from {known.source or 'its definition'})")
+    if not count.exact:
+        entry.lag_note = ((entry.lag_note + "; ") if entry.lag_note else "") + (
+            f"at least {count.value}: counted within the next {LAG_SCAN_CAP} events only")
+
+
+def topic_filters(
+    paths: Sequence[str], kind: str, picked: Sequence[str | ProjectionDef] = (),
+    found: Sequence[Any] | None = None,
+) -> TopicsOf:
+    """What each projection subscribes to, by name (case-insensitive), for :func:`_set_lag`.
+
+    Topics are read from source (``ast``, nothing imported) when the class gives them as
+    literal strings (:func:`discover_projections`, or ``found`` when already discovered);
+    a projection the user picked (``picked``: a name found under ``paths`` or
+    ``MODULE:CLASS``) is imported and its ``topics`` attribute wins. A projection found in
+    source whose topics are not literal, or a name several projections share, maps to an
+    unknown filter with the reason and how to fix it; an unknown name maps to None."""
+    known: dict[str, TopicFilter] = {}
+    if found is None and paths:
+        found = discover_projections(list(paths), kind)[0]
+    by_name: dict[str, list[Any]] = {}
+    for d in found or ():
+        by_name.setdefault(str(d.name).lower(), []).append(d)
+    for name, defs in by_name.items():
+        topics = {d.topics for d in defs}
+        if len(topics) > 1:
+            known[name] = TopicFilter(None, "source", (
+                f"several projections are named {defs[0].name!r} ("
+                + ", ".join(d.spec for d in defs) + "); pick one with --projection MODULE:CLASS"))
+        elif defs[0].topics is None:
+            d = defs[0]
+            known[name] = TopicFilter(None, "source", (
+                f"the topics of {d.spec} are not literal strings in its source, so they are "
+                f"not known without importing it; pick it (--projection {d.spec}) to count "
+                f"only its topics"))
+        else:
+            known[name] = TopicFilter(tuple(defs[0].topics), "source")
+    for spec in picked:
+        if isinstance(spec, ProjectionDef):  # already imported (picked in the GUI)
+            name, topics = spec.name, tuple(spec.topics)
+        else:
+            name, topics = _picked_topics(spec, paths, found or ())
+        known[name.lower()] = TopicFilter(topics, "imported")
+    return lambda name: known.get(name.lower())
+
+
+def _picked_topics(
+    spec: str, paths: Sequence[str], found: Sequence[Any]
+) -> tuple[str, tuple[str, ...]]:
+    """(name, topics) of a projection the user picked: imported, because it was named."""
+    from eventsourcing.projection import Projection
+
+    from inspector.core.domain import add_paths
+    from inspector.core.projection_defs import _import_spec
+
+    add_paths(list(paths))
+    target = spec
+    if ":" not in spec:
+        matches = [d for d in found if str(d.name).lower() == spec.lower()
+                   or d.spec.rpartition(":")[2].rsplit(".", 1)[-1].lower() == spec.lower()]
+        if len(matches) != 1:
+            known = ", ".join(sorted(str(d.name) for d in found)) or "none"
+            what = "is ambiguous" if matches else "was not found" + (
+                " (give --path DIR)" if not paths else "")
+            raise InspectorError(f"--projection {spec!r} {what} (found: {known}); "
+                                 f"or give MODULE:CLASS")
+        target = matches[0].spec
+    cls = _import_spec(target, "--projection")
+    if not (isinstance(cls, type) and issubclass(cls, Projection)):
+        raise InspectorError(f"--projection {spec}: not an eventsourcing Projection subclass")
+    topics = getattr(cls, "topics", ()) or ()
+    if not all(isinstance(t, str) for t in topics):
+        raise InspectorError(f"--projection {spec}: its topics are not strings: {topics!r}")
+    return str(cls.name), tuple(topics)
 
 
 # -- running ----------------------------------------------------------------------------------

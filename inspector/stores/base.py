@@ -29,6 +29,7 @@ from inspector.stores.protocol import (
 )
 
 EXACT_COUNT_CAP = 200_000  # count rows exactly up to this many
+LAG_SCAN_CAP = 100_000  # a lag reads at most this many later events (then "at least")
 # A stream page reads each stream's first state (for its aggregate type) only up to this size;
 # a bigger one is not fetched and the type is guessed from the topic.
 TYPE_SNIFF_MAX_BYTES = 256 * 1024
@@ -51,7 +52,7 @@ class AppTables:
     snapshots_table: str | None = None
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
-    family: str = "sql"  # which store module reads these tables ("sql", "dcb")
+    family: str = "sql"  # which store module reads these tables ("sql", "dcb", "django")
 
 
 def quote_ident(name: str) -> str:
@@ -129,6 +130,12 @@ class SqlStore:
     @property
     def name(self) -> str:
         return self.tables.name
+
+    @property
+    def row_scope(self) -> dict[str, Any]:
+        """Column values every row this application writes must carry, and every row it
+        deletes must match (a table shared by applications); empty for the other layouts."""
+        return {}
 
     def _p(self, n: int = 1) -> str:
         return ", ".join([self.placeholder] * n)
@@ -567,6 +574,32 @@ class SqlStore:
 
     def tracking_columns(self, table: str) -> set[str]:
         raise NotImplementedError
+
+    def count_after(
+        self, position: int | None, topics: Sequence[str] | None = None,
+        scan_cap: int = LAG_SCAN_CAP,
+    ) -> Count:
+        """How many events lie after ``position`` (with one of ``topics``, when given).
+
+        Bounded: reads at most ``scan_cap`` events after ``position`` in position order (an
+        index range); past that the count is a lower bound, marked approximate. Exact
+        whatever gaps the positions have (a shared table, rolled-back sequence values)."""
+        p = self.placeholder
+        where, params = "", []
+        if position is not None:
+            where = f" WHERE {self.pos} > {p}"
+            params.append(int(position))
+        inner = (
+            f"SELECT topic FROM {self.events}{where} ORDER BY {self.pos} LIMIT {int(scan_cap)}"
+        )
+        if topics:
+            match = f"CASE WHEN topic IN ({self._p(len(topics))}) THEN 1 ELSE 0 END"
+            params = [*topics, *params]
+        else:
+            match = "1"
+        rows = self.query(f"SELECT COUNT(*), SUM({match}) FROM ({inner}) t", params)
+        scanned, matched = int(rows[0][0]), int(rows[0][1] or 0)
+        return Count(matched, scanned < scan_cap)
 
     def range_rows(
         self,

@@ -360,16 +360,21 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
         extra = [c for c in extra if c != pos]
         layout = layout or lay
         apps.append(AppTables(app_prefix(name), name, pos, id_kind, schema, extra_columns=extra))
-    schemas = {a.schema for a in apps}
-    names = [a.name for a in apps]
     for app in apps:
         prefix = app_prefix(app.events_table)
         if (app.schema, f"{prefix}_snapshots") in aggregates:
             app.snapshots_table = f"{prefix}_snapshots"
         app.tracking_tables = sorted(tracking.get(app.schema or "", []))
-        if len(schemas) > 1 and names.count(app.name) > 1:
+    return layout, name_across_schemas(apps)
+
+
+def name_across_schemas(apps: list[AppTables]) -> list[AppTables]:
+    """Qualify the names that occur in several schemas as ``schema.name`` (in place)."""
+    names = [a.name.lower() for a in apps]
+    for app in apps:
+        if names.count(app.name.lower()) > 1 and app.schema and "." not in app.name:
             app.name = f"{app.schema}.{app.name}"
-    return layout, apps
+    return apps
 
 
 class PgStore(SqlStore):
@@ -444,11 +449,17 @@ def open_postgres(
     connector = PgConnector(url, password=password, idle_timeout=idle_timeout)
     try:
         tables = pg_tables(connector, schema)
-        layout, apps = discover(tables)
+        from inspector.stores import django
+
+        dj_apps, dj_tables = django.pg_apps(connector, tables)
+        layout, apps = discover([t for t in tables if t.name not in dj_tables])
         dcb_apps = discover_dcb(tables)
         if dcb_apps:
             apps = [*apps, *dcb_apps]
             layout = layout or DCB_LAYOUT
+        if dj_apps:
+            layout = layout or django.LAYOUT
+            apps = name_across_schemas([*dj_apps, *apps])
         if not apps:
             denied = unreadable_event_tables(connector, schema)
             if denied:
@@ -464,7 +475,7 @@ def open_postgres(
             apps,
             lambda t: (
                 DcbPgStore(connector, t) if t.family == "dcb"
-                else PgStore(connector, t, apps, layout)
+                else django.make_store(PgStore, connector, t, apps, layout)
             ),
             connector.close,
         )

@@ -679,6 +679,10 @@ def run_in_place(
 
     try:
         require_write_mode(write_enabled, "rebuild")
+        if store_kind(store) == "sqlite":
+            from inspector.stores.writer import check_sqlite_writable, store_url
+
+            check_sqlite_writable(store_url(store))  # before the library's datastore writes
         with rebuild_lock(store, pdef.name):
             return _run_in_place(store, codec, pdef, domain, prepared, view, batch=batch,
                                  progress=progress, cancelled=cancelled)

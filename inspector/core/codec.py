@@ -322,8 +322,6 @@ class Codec:
         """(JSON bytes or None, error, compression, encrypted)."""
         encrypted = False
         hint = ""
-        if not blob:
-            return None, "no payload (the state is NULL or empty)", None, False
         if len(blob) > self.max_payload:
             return None, too_large_reason(self.max_payload), sniff_compression(blob), False
         if self._key is not None:
@@ -347,10 +345,7 @@ class Codec:
                 # with a key that failed to decrypt, a blob that is no plaintext is encrypted
                 return None, f"corrupt {kind} data: {exc}{hint}", kind, self._key is not None
         elif not _looks_like_json(blob) and self._key is None:
-            plain = _plain_reason(blob)  # a scalar or text is no ciphertext: say what it is
-            if plain is not None:
-                return None, plain, None, False
-            return None, _no_key_message(), None, True
+            return _not_json(blob)
         return blob, None, kind, encrypted
 
     def decode(self, state: bytes | bytearray | memoryview | None) -> Decoded:
@@ -361,7 +356,7 @@ class Codec:
         kept to that depth and the rest cut with the marker (``error`` stays None).
         """
         if state is None or not state:
-            return Decoded(None, "no payload (the state is NULL or empty)", None, False, b"")
+            return Decoded(None, "empty payload (0 bytes)", None, False, b"")
         raw = state if type(state) is bytes else bytes(state)
         if self.payload_format == "msgpack":
             if len(raw) > self.max_payload:
@@ -395,17 +390,26 @@ class Codec:
             return Decoded(None, f"decode failed: {type(exc).__name__}: {exc}", None, False, raw)
 
 
+_UNPACK: Any = None
+
+
 def decode_msgpack(raw: bytes) -> Decoded:
     """A DCB payload: one msgpack value (as ``msgspec.msgpack.encode`` writes a decision: a map
     of its fields; timestamps as msgpack's timestamp extension, read back as UTC datetimes).
     Anything else (truncated, trailing bytes, not msgpack) is an error value. Never raises."""
+    global _UNPACK
     import msgpack
 
+    if _UNPACK is None:
+        import functools
+
+        _UNPACK = functools.partial(msgpack.unpackb, raw=False, timestamp=3,
+                                    strict_map_key=False)
     try:
-        data = msgpack.unpackb(raw, raw=False, timestamp=3, strict_map_key=False)
+        return Decoded(_UNPACK(raw), None, None, False, raw)
     except msgpack.ExtraData as exc:
-        return Decoded(None, f"not msgpack ({len(exc.extra)} bytes after the first value)", None,
-                       False, raw)
+        return Decoded(None, f"not msgpack ({len(exc.extra)} bytes after the first value)",
+                       None, False, raw)
     except (ValueError, msgpack.UnpackException) as exc:
         text = str(exc)
         if "incomplete" in text.lower():
@@ -417,7 +421,6 @@ def decode_msgpack(raw: bytes) -> Decoded:
         return Decoded(None, f"not msgpack ({reason})", None, False, raw)
     except Exception as exc:  # noqa: BLE001 - the codec never raises
         return Decoded(None, f"not msgpack ({type(exc).__name__}: {exc})", None, False, raw)
-    return Decoded(data, None, None, False, raw)
 
 
 MAX_JSON_DEPTH = MAX_DEPTH
@@ -503,27 +506,33 @@ def _parse_slow(text: bytes, maybe_encrypted: bool) -> tuple[Any, str | None]:
         return None, f"not JSON ({exc}){hint}"
 
 
-def _plain_reason(blob: bytes) -> str | None:
-    """What a payload that is neither JSON object nor compressed is, when it is plainly not
-    ciphertext (UTF-8 text: a JSON scalar, or printable text); None when it may be encrypted."""
-    if len(blob) > 4096:
-        return None
-    try:
-        text = blob.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    shown = text if len(text) <= 40 else text[:39] + "…"
-    try:
-        value = json.loads(text)
-    except ValueError:
-        if text.isprintable():
-            return f"not JSON: the state is text ({shown!r})"
-        return None
-    return f"not an event payload: the state is a JSON {type(value).__name__} ({shown})"
+_SCALAR_START = frozenset(b'-0123456789"tfn')
+
+
+def _not_json(blob: bytes) -> tuple[bytes | None, str | None, str | None, bool]:
+    """What a payload that is neither a JSON object/array nor compressed is (no key given).
+
+    Empty (or NULL): said so. A JSON scalar (``42``, ``"text"``, ``null``): decoded as what it
+    is. Shorter than AES-GCM's 28 bytes of nonce and tag: not encrypted, damaged or unknown.
+    Anything else cannot be told from ciphertext without the key: encrypted or damaged.
+    """
+    if not blob:
+        return None, "empty payload (0 bytes)", None, False
+    head = blob.lstrip()[:1]
+    if head and head[0] in _SCALAR_START:
+        try:
+            orjson.loads(blob)
+            return blob, None, None, False
+        except orjson.JSONDecodeError:
+            pass
+    if len(blob) < 28:
+        return None, (f"not JSON, not compressed, and too short to be encrypted ({len(blob)} "
+                      f"bytes): damaged or in an unknown format"), None, False
+    return None, _no_key_message(), None, True
 
 
 def _no_key_message() -> str:
     return (
-        "encrypted payload and no cipher key"
-        " (give --cipher-key, EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)"
+        "not JSON or a known compression: encrypted and no cipher key (give --cipher-key,"
+        " EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY), or damaged"
     )

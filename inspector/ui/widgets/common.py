@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFont, QFontDatabase, QGuiApplication, QKeySequence
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -52,6 +51,9 @@ class PlaceholderStack(QStackedWidget):
         self.label.setMargin(16)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setStyleSheet("color: palette(placeholder-text);")
+        # a sentence wraps to any width: it never sets the panel's minimum width
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(40)
         self.content = content
         self.addWidget(self.label)
         self.addWidget(content)
@@ -115,25 +117,3 @@ class MessageBanner(QFrame):
     def dismiss(self) -> None:
         self.hide()
         self.closed.emit()
-
-
-def add_copy_id_action(view: QAbstractItemView, column: int) -> QAction:
-    """"Copy stream id" (Ctrl+C and the right-click menu) on a table whose ``column`` shows
-    stream ids: the full id as stored (the cell may show it elided)."""
-
-    def copy() -> None:
-        idx = view.currentIndex()
-        if not idx.isValid():
-            return
-        value = idx.siblingAtColumn(column).data(Qt.ItemDataRole.DisplayRole)
-        if value is not None:
-            QGuiApplication.clipboard().setText(str(value))
-
-    act = QAction("Copy stream id", view)
-    act.setObjectName("copyStreamId")
-    act.setShortcut(QKeySequence.StandardKey.Copy)
-    act.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-    act.triggered.connect(copy)
-    view.addAction(act)
-    view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
-    return act

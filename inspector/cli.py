@@ -60,6 +60,11 @@ def common_options() -> argparse.ArgumentParser:
         help="directory added to sys.path for domain code (repeatable)",
     )
     g.add_argument("--app-class", metavar="MODULE:CLASS", help="the application class of the store")
+    g.add_argument(
+        "--projector", metavar="MODULE:FUNCTION",
+        help="projector function of functional aggregates (as Repository.get's projector_func; "
+        "default: the app class's snapshotting_projectors)",
+    )
     g.add_argument("--json", action="store_true", help="machine-readable output")
     return p
 

@@ -51,6 +51,7 @@ def request_from_args(args: argparse.Namespace) -> Any:
         password=spec.password,
         paths=paths,
         app_class=app_class,
+        projector=getattr(args, "projector", None),
         mode=args.mode,
     )
 

@@ -48,7 +48,7 @@ def options_from_args(args: argparse.Namespace) -> Any:
     spec = resolve_spec(args)
     return CheckOptions(
         location=spec.location, schema=spec.schema, app=spec.app,
-        password=getattr(args, "password", None) or None, cipher_key=spec.cipher_key,
+        password=spec.password or None, cipher_key=spec.cipher_key,
         paths=list(args.path or []), app_class=args.app_class, type_filter=args.type_filter,
         prefix=args.prefix, jobs=args.jobs,
         batch_events=args.batch_events or BATCH_EVENTS,

@@ -139,7 +139,12 @@ class _Reporter:
 def _domain(args: argparse.Namespace, codec: Codec) -> Any:
     from inspector.core.domain import load_domain
 
-    return load_domain(list(args.path or []), args.app_class, codec.cipher_key_text)
+    return load_domain(
+        list(args.path or []),
+        args.app_class,
+        codec.cipher_key_text,
+        projector=getattr(args, "projector", None),
+    )
 
 
 # -- snapshots --------------------------------------------------------------------------------
@@ -148,7 +153,7 @@ def cmd_snapshot_take(args: argparse.Namespace) -> int:
     from inspector.core import snapshots
 
     store, db, codec = open_store(args)
-    with db:
+    with db, _snapshot_lock(args, store):
         rp = replayer_from_args(args, store, codec)
         prepared = snapshots.prepare_take(store, codec, rp, args.stream, args.version)
         if not _confirmed(args, prepared.plan):
@@ -161,12 +166,21 @@ def cmd_snapshot_delete(args: argparse.Namespace) -> int:
     from inspector.core import snapshots
 
     store, db, codec = open_store(args)
-    with db:
+    with db, _snapshot_lock(args, store):
         prepared = snapshots.prepare_delete(store, args.stream, args.versions, all_=args.all_)
         if not _confirmed(args, prepared.plan):
             return 1
         snapshots.execute(prepared, store, write_enabled=True)
     return _done(args, prepared.plan)
+
+
+def _snapshot_lock(args: argparse.Namespace, store: Any) -> Any:
+    """With --write: hold the stream's snapshot lock from planning to the end (else nothing)."""
+    import contextlib
+
+    from inspector.core.snapshots import snapshot_lock
+
+    return snapshot_lock(store, args.stream) if args.write else contextlib.nullcontext()
 
 
 def _done(args: argparse.Namespace, plan: WritePlan, extra: dict[str, Any] | None = None) -> int:
@@ -239,17 +253,20 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
                 res = P.dry_run(store, codec, pdef, domain, batch=args.batch, progress=report,
                                 cancelled=stop.is_set)
                 return _report_rebuild(args, res, None)
-            prepared, view = P.prepare_in_place(store, pdef, domain, restart=args.restart)
-            try:
-                ok = _confirmed(args, prepared.plan)
-            except BaseException:
-                P.close_view(view)
-                raise
-            if not ok:
-                P.close_view(view)
-                return 1
-            res = P.run_in_place(store, codec, pdef, domain, prepared, view, write_enabled=True,
-                                 batch=args.batch, progress=report, cancelled=stop.is_set)
+            # The lock first: a second rebuild is told "busy" before any plan or prompt.
+            with P.rebuild_lock(store, pdef.name):
+                prepared, view = P.prepare_in_place(store, pdef, domain, restart=args.restart)
+                try:
+                    ok = _confirmed(args, prepared.plan)
+                except BaseException:
+                    P.close_view(view)
+                    raise
+                if not ok:
+                    P.close_view(view)
+                    return 1
+                res = P.run_in_place(store, codec, pdef, domain, prepared, view,
+                                     write_enabled=True, batch=args.batch, progress=report,
+                                     cancelled=stop.is_set)
             return _report_rebuild(args, res, prepared.plan)
 
 

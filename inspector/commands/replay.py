@@ -27,6 +27,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--position", type=int,
         help="global position: the state after the stream's last event at or before it",
     )
+    p.add_argument(
+        "--skip", metavar="V[,V...]",
+        help="what-if: replay without the events at these versions (in memory only)",
+    )
     p.set_defaults(func=cmd_state)
 
     p = sub.add_parser("diff", parents=[common], help="state changes between two versions")
@@ -59,7 +63,12 @@ def wants_domain(args: argparse.Namespace) -> bool:
     mode = getattr(args, "mode", "auto")
     if mode == "generic":
         return False
-    return bool(getattr(args, "path", None) or getattr(args, "app_class", None) or mode == "domain")
+    return bool(
+        getattr(args, "path", None)
+        or getattr(args, "app_class", None)
+        or getattr(args, "projector", None)
+        or mode == "domain"
+    )
 
 
 def domain_from_args(args: argparse.Namespace, codec: Codec) -> Any:
@@ -68,7 +77,12 @@ def domain_from_args(args: argparse.Namespace, codec: Codec) -> Any:
         return None
     from inspector.core.domain import load_domain
 
-    return load_domain(list(args.path or []), args.app_class, codec.cipher_key_text)
+    return load_domain(
+        list(args.path or []),
+        args.app_class,
+        codec.cipher_key_text,
+        projector=getattr(args, "projector", None),
+    )
 
 
 def replayer_from_args(args: argparse.Namespace, store: Any, codec: Codec) -> Any:
@@ -112,6 +126,8 @@ def _print_state(state: dict[str, Any] | None) -> None:
 
 # -- commands ---------------------------------------------------------------------------------
 def cmd_state(args: argparse.Namespace) -> int:
+    if getattr(args, "skip", None):
+        return _cmd_whatif(args)
     store, db, codec = open_store(args)
     with db:
         rp = replayer_from_args(args, store, codec)
@@ -144,6 +160,51 @@ def cmd_state(args: argparse.Namespace) -> int:
         _print_state(res.state)
     _report_failure(res.error)
     return 1 if res.error else 0
+
+
+def _cmd_whatif(args: argparse.Namespace) -> int:
+    """``state --skip``: the what-if state, its differences from the real state, exit 1 when
+    the change makes the replay fail."""
+    from inspector.core.whatif import parse_versions, whatif
+
+    if args.at is not None or getattr(args, "position", None) is not None:
+        from inspector.core.errors import InspectorError
+
+        raise InspectorError("--skip works with --version (or the last version), not --at or "
+                             "--position")
+    skip = parse_versions(args.skip)
+    store, db, codec = open_store(args)
+    with db:
+        rp = replayer_from_args(args, store, codec)
+        out = whatif(rp, args.stream, skip=skip, version=args.version)
+    err = out["error"]
+    if args.json:
+        dump_json(out)
+    else:
+        label = out["mode"] + (" (approximate)" if out["approximate"] else "")
+        print(f"stream:  {out['stream']}")
+        print(f"version: {out['version']}   what-if: without version(s) "
+              f"{', '.join(map(str, out['skip']))}   mode: {label}")
+        if out["from_snapshot"] is not None:
+            print(f"(started from the snapshot at version {out['from_snapshot']})")
+        print()
+        _print_state(out["state"])
+        print()
+        if out["differences"]:
+            print("differs from the real state:")
+            print_table(
+                ["path", "op", "real", "what-if"],
+                [[".".join(map(str, c["path"])), c["op"], c["old"], c["new"]]
+                 for c in out["differences"]],
+            )
+        else:
+            print("same as the real state")
+    if err is not None:
+        why = "caused by the change" if err["caused_by_change"] else "also in the real replay"
+        print(f"event-inspector: what-if replay stopped at version {err['version']} "
+              f"({why}): {err['message']}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Any
 from inspector.core.diff import Path, get_path
 from inspector.core.normalise import normalise
 from inspector.core.replay_types import Row
+from inspector.core.state_fields import instance_dict, state_of
 
 ABSENT = object()
 
@@ -32,11 +33,13 @@ def extract(state: Any, path: Path) -> Any:
     if isinstance(state, dict):
         cur: Any = state
     elif not path:
-        cur = {k: v for k, v in vars(state).items() if k != "_pending_events"}
+        cur = state_of(state)
     elif path[0] == "_pending_events":
         return ABSENT
     else:
-        cur = vars(state)
+        cur = instance_dict(state)
+        if cur is None or path[0] not in cur:
+            cur = state_of(state)  # slots, dataclass or pydantic fields
     for i, p in enumerate(path):
         if isinstance(cur, dict):
             if p in cur:
@@ -100,7 +103,8 @@ class BlameCollector:
         if self._top is not None and not isinstance(state, dict) and state is not None:
             # one attribute of an aggregate: an immutable value that is the very same object
             # as last time cannot have changed (the common case, and much cheaper)
-            raw = state.__dict__.get(self._top, ABSENT)
+            d = instance_dict(state)
+            raw = d.get(self._top, ABSENT) if d is not None else ABSENT
             if raw is self._prev_raw and type(raw) in _IMMUTABLE:
                 return
             self._prev_raw = raw

@@ -105,8 +105,17 @@ def streams_page(
     prefix: str | None = None,
     type_filter: str | None = None,
     scan_cap: int = 20_000,
+    progress: Any = None,
+    cancelled: Any = None,
 ) -> StreamsPage:
-    """A page of streams ``{"id", "version", "type"}`` by keyset; ``--type`` scans boundedly."""
+    """A page of streams ``{"id", "version", "type"}`` by keyset; ``--type`` scans boundedly.
+
+    A store that cannot list its streams (``needs_catalog``: UmaDB) is read from its local
+    catalog, brought up to the head first (``progress``/``cancelled`` for that scan)."""
+    if getattr(store, "needs_catalog", False):
+        from inspector.core.catalog import ensure_catalog
+
+        ensure_catalog(store, codec, progress=progress, cancelled=cancelled)
     out: list[dict[str, Any]] = []
     cursor = after
     scanned = 0
@@ -163,6 +172,10 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
     errors: list[str] = []
     for store in stores if stores is not None else db.all_stores():
         codec.for_store(store)
+        if getattr(store, "needs_catalog", False):  # streams counted by the catalog, if built
+            from inspector.core.catalog import ensure_catalog
+
+            ensure_catalog(store, codec, update=False)
         events = store.count_events()
         snaps = store.count_snapshots()
         streams = store.count_streams()

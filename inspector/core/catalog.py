@@ -93,7 +93,8 @@ def _path_lock(path: Path) -> threading.RLock:
 def catalog_path(store: SqlStore) -> Path:
     from inspector.core.writes import cache_dir
 
-    key = f"{redacted_location(store)}|{store.tables.schema}|{store.name}".encode()
+    schema = store.describe().get("schema")
+    key = f"{redacted_location(store)}|{schema}|{store.name}".encode()
     return cache_dir() / "catalog" / f"{hashlib.sha1(key).hexdigest()[:24]}.sqlite"
 
 
@@ -200,8 +201,15 @@ class Catalog:
         return {t: int(self._conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
                 for t in VIEW_TABLES}
 
+    def _write_lock(self) -> Any:
+        """The cross-process lock of updating this catalog file (:mod:`inspector.core.locks`)."""
+        from inspector.core.locks import file_write_lock
+
+        return file_write_lock(self.path, "catalog", self.store.name,
+                               f"catalog update of {redacted_location(self.store)}")
+
     def clear(self) -> None:
-        with self._lock:
+        with self._lock, self._write_lock():
             self._conn.execute("BEGIN IMMEDIATE")
             for t in (*DATA_TABLES, "tracking"):
                 self._conn.execute(f"DELETE FROM {t}")
@@ -232,8 +240,11 @@ class Catalog:
         cancelled: Callable[[], bool] | None = None,
         batch: int = BATCH,
     ) -> CatalogResult:
-        """Process the events after the tracked position (rebuilds first if the cache is stale)."""
-        with self._lock:
+        """Process the events after the tracked position (rebuilds first if the cache is stale).
+
+        Another process updating the same catalog: :class:`~inspector.core.locks.BusyError`.
+        """
+        with self._lock, self._write_lock():
             rebuilt = False
             reason = self.stale_reason()
             if reason is not None:
@@ -435,10 +446,15 @@ class Catalog:
         return [{"type": t, "streams": n, "events": e} for t, n, e in rows]
 
     def streams(self, type_: str | None = None, after: str | None = None,
-                limit: int = 100) -> list[dict[str, Any]]:
+                limit: int = 100, prefix: str | None = None) -> list[dict[str, Any]]:
         sql = ("SELECT stream, type, first_version, last_version, first_time, last_time, events, "
                "bytes FROM streams")
         conds, params = [], []
+        if prefix:
+            from inspector.core.ids import string_prefix_upper
+
+            conds.append("stream >= ? AND stream < ?")
+            params += [prefix, string_prefix_upper(prefix)]
         if type_ is not None:
             conds.append("type = ?")
             params.append(type_)
@@ -556,3 +572,35 @@ def dry_run(store: SqlStore, codec: Codec, **kw: Any) -> tuple[CatalogResult, di
         finally:
             scratch.close()
             live.close()
+
+
+def ensure_catalog(
+    store: Any,
+    codec: Codec,
+    *,
+    update: bool = True,
+    progress: Callable[[CatalogProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> CatalogResult | None:
+    """For a store that lists its streams from the local catalog (``needs_catalog``): open
+    its catalog, attach it to the store and (``update``) bring it up to the head first: the
+    first time one scan of the whole log (progress, cancel), then only the new events.
+    Without ``update`` an existing catalog is attached as it is (nothing read)."""
+    if not getattr(store, "needs_catalog", False):
+        return None
+    cat = getattr(store, "catalog", None)
+    if cat is None:
+        path = catalog_path(store)
+        if not update and not path.exists():
+            return None
+        cat = Catalog(store, codec, path)
+        store.attach_catalog(cat)
+    if not update:
+        return None
+    res = cat.update(progress=progress, cancelled=cancelled)
+    if res.status == "cancelled":
+        raise InspectorError(
+            f"catalog scan cancelled at position {res.position or 0:,} of {res.head:,}"
+            " (what was read is kept; the next run continues)"
+        )
+    return res

@@ -46,6 +46,11 @@ class DomainContext:
         self.env = env
         self._resolved: dict[str, Any] = {}
         self._failed: dict[str, str] = {}
+        # functional aggregates (inspector.core.projector.attach): --projector and the app
+        # class's snapshotting_projectors
+        self.projector: Any = None
+        self.projector_name: str | None = None
+        self.projectors: dict[Any, Any] = {}
         self._lock = threading.RLock()
         # A mapper without cipher/compressor: replay feeds it plaintext (the codec sniffs and
         # undoes compression/encryption whatever the environment says).
@@ -233,8 +238,11 @@ def load_domain(
     app_class: str | None = None,
     cipher_key: str | None = None,
     env: dict[str, str] | None = None,
+    projector: str | None = None,
 ) -> DomainContext:
-    """Prepare domain mode: ``--path`` dirs, ``--app-class module:Class``, the app's mapper."""
+    """Prepare domain mode: ``--path`` dirs, ``--app-class module:Class``, the app's mapper,
+    and the projector functions of functional aggregates (``--projector module:function``, the
+    app class's ``snapshotting_projectors``; see :mod:`inspector.core.projector`)."""
     roots = add_paths(paths or [])
     cls = import_app_class(app_class) if app_class else None
     e: dict[str, str] = dict(env or {})
@@ -252,4 +260,8 @@ def load_domain(
             top = sys.modules.get(cls.__module__.split(".", 1)[0])
             locs = list(getattr(top, "__path__", []) or []) or [str(Path(f).parent)]
             roots = [*roots, *[str(Path(x).resolve()) for x in locs]]
-    return DomainContext(mapper, cls, roots, e)
+    ctx = DomainContext(mapper, cls, roots, e)
+    from inspector.core.projector import attach
+
+    attach(ctx, projector)
+    return ctx

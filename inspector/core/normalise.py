@@ -2,19 +2,21 @@
 
 UUID -> canonical string; datetime/date/time -> isoformat(); Decimal -> string; tuple/list ->
 list; set/frozenset -> sorted list; Enum -> its value; bytes -> base64; NaN/Infinity -> strings;
-dataclasses and other objects -> dict of their attributes.
+dataclasses, pydantic models and other objects -> dict of their fields
+(:func:`inspector.core.state_fields.fields_of`).
 """
 
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime as dt
 import decimal
 import enum
 import math
 import uuid
 from typing import Any
+
+from inspector.core.state_fields import fields_of
 
 _MAX_DEPTH = 200
 _JSON_ATOMS = frozenset({str, int, bool, type(None)})  # exact types normalise returns as they are
@@ -65,16 +67,10 @@ def normalise(value: Any, _depth: int = 0) -> Any:
         return normalise(value.value, d)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return base64.b64encode(bytes(value)).decode("ascii")
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: normalise(getattr(value, f.name, None), d) for f in dataclasses.fields(value)
-        }
-    if hasattr(value, "__dict__"):
-        return {k: normalise(v, d) for k, v in vars(value).items() if k != "_pending_events"}
-    if hasattr(value, "__slots__"):
-        return {
-            k: normalise(getattr(value, k), d)
-            for k in value.__slots__
-            if hasattr(value, k)
-        }
+    if not isinstance(value, type):
+        # objects: their fields by the one rule of inspector.core.state_fields (instance dict,
+        # dataclass, pydantic or slot fields; never _pending_events)
+        fields = fields_of(value)
+        if fields is not None:
+            return {str(k): normalise(v, d) for k, v in fields.items()}
     return repr(value)

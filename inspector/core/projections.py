@@ -505,6 +505,13 @@ def _q(store: SqlStore, table: str) -> str:
     return store.qualified(table).replace("%%", "%")
 
 
+def rebuild_lock(store: SqlStore, name: str) -> Any:
+    """The one-writer lock of rebuilding projection ``name`` (:mod:`inspector.core.locks`)."""
+    from inspector.core.locks import write_lock
+
+    return write_lock(store, "rebuild", name, f"rebuild of {name}")
+
+
 def run_in_place(
     store: SqlStore,
     codec: Codec,
@@ -518,10 +525,36 @@ def run_in_place(
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> RebuildResult:
-    """Clear (one audited transaction) unless resuming, then replay in committed batches."""
-    from inspector.core.writes import append_audit, require_write_mode
+    """Clear (one audited transaction) unless resuming, then replay in committed batches.
 
-    require_write_mode(write_enabled, "rebuild")
+    Holds the rebuild lock of the projection throughout: a second rebuild of it (any process,
+    any host) gets :class:`~inspector.core.locks.BusyError` and changes nothing.
+    """
+    from inspector.core.writes import require_write_mode
+
+    try:
+        require_write_mode(write_enabled, "rebuild")
+        with rebuild_lock(store, pdef.name):
+            return _run_in_place(store, codec, pdef, domain, prepared, view, batch=batch,
+                                 progress=progress, cancelled=cancelled)
+    finally:
+        close_view(view)
+
+
+def _run_in_place(
+    store: SqlStore,
+    codec: Codec,
+    pdef: ProjectionDef,
+    domain: Any,
+    prepared: InPlacePlan,
+    view: Any,
+    *,
+    batch: int,
+    progress: Progress | None,
+    cancelled: Cancelled | None,
+) -> RebuildResult:
+    from inspector.core.writes import append_audit
+
     try:
         if prepared.create_tables:
             try:

@@ -41,7 +41,6 @@ before it remains available.
 from __future__ import annotations
 
 import bisect
-import copy
 import datetime as dt
 import pickle
 import threading
@@ -60,7 +59,7 @@ from inspector.core.errors import InspectorError
 from inspector.core.generic import generic_step, unwrap_leaf
 from inspector.core.generic import snapshot_state as generic_snapshot_state
 from inspector.core.normalise import normalise
-from inspector.core.replay_copy import NOT_PLAIN, freeze, thaw
+from inspector.core.replay_copy import NOT_PLAIN, deep_copy, freeze, thaw
 from inspector.core.replay_types import (
     Cancelled,
     Progress,
@@ -75,6 +74,7 @@ from inspector.core.replay_types import (
     to_seconds,
     to_seconds_or_none,
 )
+from inspector.core.state_fields import state_of
 
 __all__ = [
     "DOMAIN",
@@ -159,6 +159,7 @@ class Replayer:
         self._modes: dict[str, tuple[str, str | None]] = {}
         self._decoder: Any = None
         self._ids: dict[str, Any] = {}
+        self._choices: dict[str, Any] = {}  # stream -> projector Choice (domain mode)
         self._no_key = not codec.has_key
         self._snap_states: dict[Any, dict[str, Any]] = {}  # generic snapshot states (provenance)
 
@@ -207,6 +208,8 @@ class Replayer:
                 if not first:
                     self.store.require_stream(stream)
                 reason = self._decoder_for_domain().why_not(first[0])
+                if reason is None:
+                    reason = self._choice(stream).problem
                 result = (GENERIC, reason) if reason else (DOMAIN, None)
             self._modes[stream] = result
             return result
@@ -292,16 +295,44 @@ class Replayer:
                 del self._chains[k]
             if stream is None:
                 self._ids.clear()
+                self._choices.clear()
             else:
                 self._ids.pop(stream, None)
+                self._choices.pop(stream, None)
             if stream is None:
                 self._modes.clear()
             else:
                 self._modes.pop(stream, None)
 
     # -- stepping -----------------------------------------------------------------------------
+    def _choice(self, stream: str) -> Any:
+        """How domain mode replays ``stream``: its projector function, or the events' own
+        ``mutate`` (a :class:`inspector.core.projector.Choice`, decided once per stream)."""
+        c = self._choices.get(stream)
+        if c is None:
+            from inspector.core.projector import choose
+
+            first = self.store.stream_events(stream, limit=1)
+            if not first:
+                self.store.require_stream(stream)
+            c = choose(
+                self._domain(), self._decoder_for_domain(), first[0], self.original_id(stream)
+            )
+            self._choices[stream] = c
+        return c
+
     def _step_fn(self, ch: _Chain) -> Callable[..., tuple[Any, Any]]:
         if ch.mode == DOMAIN:
+            c = self._choice(ch.stream)
+            if c.projection is not None:
+                return c.projection.step
+            if c.problem is not None:
+                problem = c.problem
+
+                def no_projector(state: Any, row: Row, stream: Any) -> tuple[Any, Any]:
+                    raise StepFailed(failure_at(row, problem))
+
+                return no_projector
             return self._decoder_for_domain().step
         return self._generic_step
 
@@ -327,7 +358,11 @@ class Replayer:
 
     def _snapshot_state(self, ch: _Chain, snap: Any) -> Any:
         if ch.mode == DOMAIN:
-            return self._decoder_for_domain().snapshot_aggregate(snap, self.original_id(ch.stream))
+            oid = self.original_id(ch.stream)
+            projection = self._choice(ch.stream).projection
+            if projection is not None:
+                return projection.snapshot(snap, oid)
+            return self._decoder_for_domain().snapshot_aggregate(snap, oid)
         return generic_snapshot_state(self.codec, snap)
 
     def _save(self, ch: _Chain, version: int, state: Any) -> None:
@@ -354,12 +389,12 @@ class Replayer:
             try:
                 blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception:  # noqa: BLE001 - an unpicklable user object: keep a deep copy
-                return ("copy", copy.deepcopy(state), 4096)
+                return ("copy", deep_copy(state), 4096)
             if time.perf_counter() - t0 > _LONG_CALL:
                 ch.slow_pickle = True  # later checkpoints: Python-level copies, GIL released
                 ch.pickle_size = len(blob)
             return blob
-        return ("copy", copy.deepcopy(state), ch.pickle_size)
+        return ("copy", deep_copy(state), ch.pickle_size)
 
     def _adapt(self, ch: _Chain, save_s: float, replay_s: float, events: int) -> None:
         """Widen (or narrow back) the spacing so checkpoints take a bounded share of the time.
@@ -697,7 +732,7 @@ class Replayer:
         if isinstance(blob, tuple):
             if blob[0] == "plain":
                 return None if blob[1] is None else thaw(blob[1])
-            return copy.deepcopy(blob[1])
+            return deep_copy(blob[1])
         return pickle.loads(blob)
 
     # -- public API ---------------------------------------------------------------------------
@@ -794,8 +829,10 @@ class Replayer:
             return None
         if isinstance(obj, dict):
             return normalise(obj)
+        # the object's fields (inspector.core.state_fields: no vars(), no _pending_events)
+        # minus what the library keeps as bookkeeping (a DCB perspective's decisions, head)
         hidden = bookkeeping_attrs(obj)
-        return normalise({k: v for k, v in vars(obj).items() if k not in hidden})
+        return normalise({k: v for k, v in state_of(obj).items() if k not in hidden})
 
     def aggregate(self, stream: str, version: int | None = None) -> Any:
         """Domain mode: the live aggregate at ``version`` (a fresh object each call)."""

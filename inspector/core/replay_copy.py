@@ -12,12 +12,18 @@ untracked objects are untracked by CPython's collector, so big checkpoints add n
 work of each full garbage collection (lists are always traversed; a few hundred checkpoint
 lists of 100,000 items would make every gen-2 collection a ~100 ms stop-the-world pause).
 :func:`thaw` builds a fresh live copy from the stored form. Nested containers are walked by
-Python code, which lets other threads run between calls. Anything else (custom value objects,
-``__slots__``, custom pickling) is :data:`NOT_PLAIN`, and the caller falls back to ``pickle``.
+Python code, which lets other threads run between calls. *Immutable records* (frozen dataclasses
+and frozen pydantic models whose fields hold only immutable values, recursively) are leaves too:
+a functional aggregate's state is shared, never copied. Instance dicts are read and written
+through :mod:`inspector.core.state_fields` (classes made by the ``@aggregate`` decorator have a
+``__dict__`` that ``vars()``, ``pickle`` and ``copy.deepcopy`` cannot reach). Anything else
+(custom value objects, ``__slots__``, custom pickling, mutable pydantic models) is
+:data:`NOT_PLAIN`, and the caller falls back to ``pickle`` (or :func:`deep_copy`).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import enum
 import sys
@@ -25,6 +31,8 @@ import uuid
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+from inspector.core.state_fields import fields_of, instance_dict, set_instance_dict
 
 NOT_PLAIN = object()
 _LEAF_LIST = object()  # tags of the stored form: (tag, payload tuple)
@@ -65,8 +73,20 @@ def _is_leaf_type(t: type) -> bool:
     return t in LEAVES or issubclass(t, enum.Enum)
 
 
+_plain_types: dict[type, bool] = {}
+_frozen_types: dict[type, bool] = {}
+_MAX_IMMUTABLE_DEPTH = 100
+
+
 def _plain_instance_type(cls: type) -> bool:
     """A class whose instances pickle as ``__newobj__`` + their ``__dict__`` (the default)."""
+    known = _plain_types.get(cls)
+    if known is None:
+        known = _plain_types[cls] = _is_plain_instance_type(cls)
+    return known
+
+
+def _is_plain_instance_type(cls: type) -> bool:
     if cls.__reduce_ex__ is not object.__reduce_ex__ or cls.__reduce__ is not object.__reduce__:
         return False
     if getattr(cls, "__getstate__", object.__getstate__) is not object.__getstate__:
@@ -76,6 +96,52 @@ def _plain_instance_type(cls: type) -> bool:
     if hasattr(cls, "__getnewargs__"):
         return False
     return not any(vars(k).get("__slots__") for k in cls.__mro__[:-1])  # () as Generic has
+
+
+def _frozen_record_type(cls: type) -> bool:
+    """A class decorated ``@dataclass(frozen=True)`` itself, or a pydantic model configured
+    ``frozen=True``: its instances' fields cannot be reassigned."""
+    known = _frozen_types.get(cls)
+    if known is None:
+        params = cls.__dict__.get("__dataclass_params__")
+        known = bool(params is not None and getattr(params, "frozen", False))
+        if not known and hasattr(cls, "__pydantic_fields__"):
+            cfg = getattr(cls, "model_config", None)
+            known = bool(isinstance(cfg, dict) and cfg.get("frozen"))
+        _frozen_types[cls] = known
+    return known
+
+
+def is_immutable(x: Any, _depth: int = 0) -> bool:
+    """Whether ``x`` can never change: a leaf, a tuple/frozenset of such values, or an immutable
+    record (frozen dataclass / frozen pydantic model) whose fields are all such values."""
+    t = type(x)
+    if t in LEAVES or issubclass(t, enum.Enum):
+        return True
+    if _depth > _MAX_IMMUTABLE_DEPTH:
+        return False
+    if t is tuple or t is frozenset:
+        if set(map(type, x)) <= LEAVES:
+            return True
+        return all(is_immutable(v, _depth + 1) for v in x)
+    if _frozen_record_type(t):
+        fields = fields_of(x)
+        return fields is not None and all(is_immutable(v, _depth + 1) for v in fields.values())
+    return False
+
+
+def deep_copy(state: Any) -> Any:
+    """``copy.deepcopy``, which also copies instances of ``@aggregate``-decorated classes (whose
+    ``__dict__`` descriptor ``deepcopy`` cannot use) by their instance dict."""
+    try:
+        return copy.deepcopy(state)
+    except TypeError:
+        d = instance_dict(state)
+        if d is None:
+            raise
+        new = object.__new__(type(state))
+        set_instance_dict(new, copy.deepcopy(d))
+        return new
 
 
 class _Freezer:
@@ -121,8 +187,10 @@ class _Freezer:
             y = x if all(a is b for a, b in zip(items, x, strict=True)) else tuple(items)
         elif issubclass(t, enum.Enum):
             y = x
-        elif hasattr(x, "__dict__") and _plain_instance_type(t) and type(vars(x)) is dict:
-            y = (_OBJ, t, self.do(vars(x)))
+        elif _frozen_record_type(t) and is_immutable(x):
+            y = x  # an immutable record: shared like a leaf
+        elif _plain_instance_type(t) and type(dd := instance_dict(x)) is dict:
+            y = (_OBJ, t, self.do(dd))
             self.size += 72
         else:
             raise _NotPlain
@@ -166,7 +234,7 @@ class _Thawer:
             elif len(x) == 3 and x[0] is _OBJ:
                 y = object.__new__(x[1])
                 memo[id(x)] = y
-                object.__setattr__(y, "__dict__", self.do(x[2]))
+                set_instance_dict(y, self.do(x[2]))
             else:
                 items = [self.do(v) for v in x]
                 y = x if all(a is b for a, b in zip(items, x, strict=True)) else tuple(items)
@@ -191,9 +259,8 @@ def freeze(state: Any) -> tuple[Any, int]:
     The leaves are shared with ``state`` (they are immutable), so the size counts only the
     containers: a list of 100,000 strings costs 800 KB, not the strings again.
     """
-    if type(state) is not dict and not (
-        hasattr(state, "__dict__") and _plain_instance_type(type(state))
-    ):
+    t = type(state)
+    if t is not dict and not _plain_instance_type(t) and not _frozen_record_type(t):
         return NOT_PLAIN, 0
     f = _Freezer()
     try:

@@ -235,14 +235,25 @@ def prepare_delete(
     return PreparedWrite(plan, apply)
 
 
+def snapshot_lock(store: SqlStore, stream: str) -> Any:
+    """The one-writer lock of changing ``stream``'s snapshots (:mod:`inspector.core.locks`)."""
+    from inspector.core.locks import write_lock
+
+    return write_lock(store, "snapshot", stream, f"snapshot change of stream {stream}")
+
+
 def execute(prepared: PreparedWrite, store: SqlStore, *, write_enabled: bool) -> None:
     """Open the write connection, run the plan in one transaction, audit it."""
+
+    from inspector.core.writes import require_write_mode
 
     def go() -> None:
         with StoreWriter(store) as w, w.transaction():
             prepared.apply(w)
 
-    run_plan(prepared.plan, go, write_enabled=write_enabled)
+    require_write_mode(write_enabled, prepared.plan.action)
+    with snapshot_lock(store, str(prepared.plan.details.get("stream"))):
+        run_plan(prepared.plan, go, write_enabled=write_enabled)
     if prepared.after is not None:
         prepared.after()
     store.refresh()

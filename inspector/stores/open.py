@@ -26,6 +26,10 @@ def open_database(
     ``api_key``/``tls_ca``: UmaDB's API key (a secret: never shown) and CA certificate file."""
     loc = location.strip()
     lower = loc.lower()
+    if lower.startswith("umadb:"):
+        from inspector.stores.umadb import open_umadb
+
+        return open_umadb(loc, api_key=api_key, tls_ca=tls_ca)
     if lower.startswith(("postgresql", "postgres:")):
         from inspector.stores.postgres import open_postgres
 

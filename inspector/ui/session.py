@@ -91,10 +91,10 @@ def make_replayer(
     except ImportError as exc:
         return None, f"replay engine unavailable ({exc})"
     domain = None
-    if req.paths or req.app_class:
+    if req.paths or req.app_class or req.projector:
         from inspector.core.domain import load_domain
 
-        domain = load_domain(req.paths, req.app_class, req.cipher_key)
+        domain = load_domain(req.paths, req.app_class, req.cipher_key, projector=req.projector)
     mode = req.mode
     if mode == "domain" and domain is None:
         mode = "auto"

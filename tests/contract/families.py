@@ -99,3 +99,26 @@ def sql_family(kind: str, tmp: Path, pg: PgServer | None, sc: Scenario) -> Famil
         close_app(app)
     args = [h.location] + (["--schema", h.schema] if h.schema else [])
     return Family(kind, args, make)
+
+
+def umadb_family(tmp: Path, sc: Scenario) -> Family:
+    """A real UmaDB server (started here, stopped by ``cleanup``) written by
+    eventsourcing-umadb's recorder."""
+    from umadbserver import start_server, uma_env
+
+    server = start_server(tmp / "umadb")
+    env = uma_env(server)
+
+    def make() -> Any:
+        return PlainDogSchool(env=env)
+
+    try:
+        app = make()
+        try:
+            copy_into(app, sc.stored)
+        finally:
+            close_app(app)
+    except BaseException:
+        server.stop()
+        raise
+    return Family("umadb", server.args, make, cleanup=[server.stop])

@@ -224,3 +224,44 @@ def test_get_connection_returns_the_spec_or_none(qtbot, memory_keyring) -> None:
     QTimer.singleShot(0, lambda: answer(False))
     assert ConnectionDialog.get_connection(store=ProfileStore()) is None
     assert len(ProfileStore().recent()) == 1  # a cancelled dialog records nothing
+
+
+def test_projector_field_opens_functional_store_in_domain_mode(
+    qtbot, tmp_path, memory_keyring
+) -> None:
+    """The Open dialog's projector field reaches the replay: a functional (frozen-dataclass)
+    store shows the library's state; a malformed reference keeps the dialog open."""
+    import sys
+    from pathlib import Path
+
+    domains = str(Path(__file__).parent.parent / "domains")
+    sys.path.insert(0, domains)
+    from stylesdomain.cases import Lamps, project_lamp
+
+    from inspector.core.normalise import normalise
+    from inspector.ui.session import OpenRequest, open_session
+
+    h = store_env("sqlite", tmp_path=tmp_path)
+    with h.open_app(Lamps) as app:
+        lamp = app.install_and_switch(3)
+        want = normalise(vars(app.repository.get(lamp, version=3, projector_func=project_lamp)))
+    dialog = make_dialog(qtbot)
+    dialog.location.setText(h.location)
+    dialog.paths.setText(domains)
+    dialog.projector.setText("not a function")
+    dialog.accept()
+    assert dialog.isVisible() and "module:function" in dialog.result.text()
+    dialog.projector.setText("stylesdomain.cases:project_lamp")
+    with qtbot.waitSignal(dialog.accepted):
+        dialog.buttons.button(dialog.buttons.StandardButton.Open).click()
+    spec = dialog.spec()
+    assert spec.projector == "stylesdomain.cases:project_lamp"
+    [recent] = ProfileStore().recent()
+    assert recent.projector == spec.projector
+    session = open_session(OpenRequest.from_spec(spec))
+    try:
+        res = session.replayer.state(str(lamp), 3)
+        assert res.mode == "domain" and res.error is None
+        assert res.state == want
+    finally:
+        session.close()

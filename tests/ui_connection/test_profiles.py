@@ -31,6 +31,7 @@ def spec(name: str | None = "staging-pg", **more: object) -> ConnectionSpec:
         password=PASSWORD,
         paths=["/src/shop", "/src/common"],
         app_class="shop.app:ShopApplication",
+        projector="shop.lamps:project_lamp",
         profile_name=name,
         env_colour=ENVIRONMENTS["staging"],
         production=False,

@@ -43,6 +43,7 @@ from inspector.ui.connection.spec import (
     MODES,
     ConnectionSpec,
     check_app_class,
+    check_projector,
     is_url,
     split_password,
 )
@@ -141,6 +142,12 @@ class ConnectionDialog(QDialog):
         self.app_class = QLineEdit()
         self.app_class.setObjectName("appClass")
         self.app_class.setPlaceholderText("package.module:MyApplication (optional)")
+        self.projector = QLineEdit()
+        self.projector.setObjectName("projector")
+        self.projector.setPlaceholderText(
+            "package.module:project_fn (functional aggregates; optional: default the app "
+            "class's snapshotting_projectors)"
+        )
         self.mode = QComboBox()
         self.mode.setObjectName("mode")
         self.mode.addItems(list(MODES))
@@ -170,6 +177,7 @@ class ConnectionDialog(QDialog):
         form.addRow("&Cipher key:", key_row)
         form.addRow("&Domain paths:", paths_row)
         form.addRow("Application c&lass:", self.app_class)
+        form.addRow("Pro&jector function:", self.projector)
         form.addRow("Replay &mode:", self.mode)
         form.addRow(QLabel(""))
         form.addRow("Profile &name:", self.profile_name)
@@ -287,6 +295,7 @@ class ConnectionDialog(QDialog):
         self.cipher_key.setText(full.cipher_key or "")
         self.paths.setText(os.pathsep.join(full.paths))
         self.app_class.setText(full.app_class or "")
+        self.projector.setText(full.projector or "")
         self.mode.setCurrentText(full.mode if full.mode in MODES else "auto")
         self.profile_name.setText(full.profile_name or "")
         env_index = self.environment.findData(full.env_colour) if full.env_colour else 0
@@ -312,6 +321,7 @@ class ConnectionDialog(QDialog):
             password=self.password.text() or url_password or None,
             paths=paths,
             app_class=self.app_class.text().strip() or None,
+            projector=self.projector.text().strip() or None,
             profile_name=self.profile_name.text().strip() or None,
             env_colour=self.environment.currentData(),
             production=self.production.isChecked(),
@@ -411,7 +421,7 @@ class ConnectionDialog(QDialog):
     def _problem(self, spec: ConnectionSpec) -> str | None:
         if not spec.location:
             return "Give a SQLite file or a database URL."
-        return check_app_class(spec.app_class or "")
+        return check_app_class(spec.app_class or "") or check_projector(spec.projector or "")
 
     def save_profile(self) -> bool:
         spec = self.spec()

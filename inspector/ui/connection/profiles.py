@@ -2,8 +2,8 @@
 
 Settings layout (``[profiles]`` and ``[recent]`` arrays of the inspector's settings file)::
 
-    profiles/1/name, location, schema, app, paths (JSON list), app_class, env_colour,
-              production, mode
+    profiles/1/name, location, schema, app, paths (JSON list), app_class, projector,
+              env_colour, production, mode
     recent/1/...   the same without a name, newest first, at most MAX_RECENT
 
 The password and the cipher key are never written there: they go to the keyring under the
@@ -22,7 +22,7 @@ from inspector.ui.connection.settings import app_settings
 from inspector.ui.connection.spec import ConnectionSpec
 
 MAX_RECENT = 10
-_FIELDS = ("location", "schema", "app", "app_class", "env_colour", "mode")
+_FIELDS = ("location", "schema", "app", "app_class", "projector", "env_colour", "mode")
 
 
 class ProfileStore:
@@ -173,6 +173,7 @@ def _read_array(settings: QSettings, name: str) -> list[ConnectionSpec]:
                     schema=values["schema"],
                     app=values["app"],
                     app_class=values["app_class"],
+                    projector=values["projector"],
                     env_colour=values["env_colour"],
                     mode=values["mode"] or "auto",
                     paths=[str(p) for p in paths] if isinstance(paths, list) else [],

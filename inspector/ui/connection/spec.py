@@ -35,6 +35,7 @@ class ConnectionSpec:
     password: str | None = None
     paths: list[str] = field(default_factory=list)
     app_class: str | None = None
+    projector: str | None = None  # MODULE:FUNCTION of functional aggregates (--projector)
     profile_name: str | None = None
     env_colour: str | None = None  # "#rrggbb" or None
     production: bool = False
@@ -103,3 +104,10 @@ def check_app_class(text: str) -> str | None:
     if not text or APP_CLASS_RE.match(text):
         return None
     return "the application class must look like package.module:ClassName"
+
+
+def check_projector(text: str) -> str | None:
+    """A one-line complaint about a projector function reference, or None when it looks right."""
+    if not text or APP_CLASS_RE.match(text):
+        return None
+    return "the projector must look like package.module:function"

@@ -300,3 +300,43 @@ def test_check_bad_input_and_interrupt(tmp_path: Path, monkeypatch: pytest.Monke
     assert again.code == 1 and again.json()["resumed"] is True
     assert json.loads(again.out)["events"] == run_cli(
         *_args(h, name, root, "--json", "--restart")).json()["events"]
+
+
+def test_check_store_growing_during_the_scan_and_page_plan(tmp_path: Path) -> None:
+    from checkdomain import write_more_with_new_code
+
+    h, ids, name, root = _changed_store(tmp_path, n=20)
+    opts = health_run.CheckOptions(h.location, paths=[str(root)],
+                                   app_class=f"{name}.model:Store", batch_events=10)
+    before = health_run.run_check(opts, resume=False)
+    grown = {"done": False}
+    notes: list[str] = []
+
+    def progress(p: Any) -> None:
+        if p.batches >= 1 and not grown["done"]:
+            grown["done"] = True
+            write_more_with_new_code(tmp_path / "code", name, h.env, 3)
+
+    rep = health_run.run_check(opts, resume=False, progress=progress, notes=notes.append)
+    assert grown["done"]
+    # the scan covers the store as it was when it started, and says it grew
+    changed = rep.pop("store_changed")
+    assert _stable(rep) == _stable(before)
+    assert changed["head_now"] > changed["head_at_start"] == before["head"]
+    assert any("grew" in n for n in notes)
+    # the keyset page is one index range (no sort of the rest of a batch)
+    from inspector.stores.open import open_database
+
+    db = open_database(h.location)
+    try:
+        st = db.store()
+        lo = st.id_after_offset(None, 0)
+        rows = st.range_rows(lo, None, after=(lo, 1), limit=5)
+        assert rows and all((r[1], r[2]) > (lo, 1) for r in rows)
+        p = st.placeholder
+        plan = st.explain(
+            f"SELECT originator_id FROM {st.events} WHERE (originator_id, originator_version)"
+            f" > ({p}, {p}) ORDER BY originator_id, originator_version LIMIT 5", [lo, 1])
+        assert "TEMP B-TREE" not in plan.upper() and "INDEX" in plan.upper()
+    finally:
+        db.close()

@@ -218,3 +218,12 @@ def test_damaged_payloads(pg: Any) -> None:
         after = c.execute(f"SELECT md5(string_agg(data::text, ',' ORDER BY id)) FROM {main}"
                           ).fetchone()
     assert after == before
+
+
+def test_no_writes_no_projections(dcb: DcbStore) -> None:
+    tag = dcb.courses[0]
+    for args in (["snapshot", "take", *dcb.args, tag, "--write", "--yes"],
+                 ["snapshot", "delete", *dcb.args, tag, "--all", "--write", "--yes"]):
+        res = run_cli(*args)
+        assert res.code == 1 and res.err.count("\n") == 1 and "only reads" in res.err
+    assert run_cli("projections", *dcb.args, "--json").json() == []

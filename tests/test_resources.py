@@ -49,6 +49,7 @@ def test_installed_wheel_finds_every_asset(tmp_path: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     for asset in ASSETS:
         assert any(n.endswith(f"share/event-history-inspector/resources/{asset}") for n in names)
+    assert any(n.endswith("share/event-history-inspector/docs/cli.md") for n in names)
     venv = tmp_path / "venv"
     subprocess.run([uv(), "venv", "-q", "--python", sys.executable, str(venv)], check=True,
                    timeout=120)

@@ -214,3 +214,18 @@ def test_codec_aes_backend_matches_the_library() -> None:
         k = AESCipher.create_key(size)
         b = AESCipher(Environment(env={"CIPHER_KEY": k})).encrypt(b"xyz")
         assert Codec(k).decrypt(b) == b"xyz"
+
+
+@pytest.mark.parametrize(("kind", "id_type"), [("sa_sqlite", "uuid"), ("sqlite", "text")])
+def test_stats_stream_ids_in_every_id_form(kind: str, id_type: str, tmp_path: Path) -> None:
+    """16-byte BLOB ids and string ids reach the catalog in the form ``streams`` shows."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "domains"))
+    import scenarios
+
+    h = store_env(kind, tmp_path=tmp_path, id_type=id_type)
+    w = scenarios.write_tickets(h) if id_type == "text" else scenarios.write_dogs(h)
+    out = run_cli("stats", h.location, "--json").json()
+    streams = {s["id"] for s in run_cli("streams", h.location, "--json").json()}
+    assert {s["id"] for s in out["largest_streams"]} == streams == set(w.streams)

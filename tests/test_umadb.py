@@ -189,3 +189,16 @@ def test_server_down_wrong_family_and_going_away(tmp_path: Path, pg: Any) -> Non
 def test_unknown_stream(server: UmaServer) -> None:
     one_line(run_cli("events", server.url, "00000000-0000-4000-8000-000000000000"))
     one_line(run_cli("state", server.url, "no-such-stream"))
+
+
+def test_no_writes_no_projections(server: UmaServer) -> None:
+    with PlainDogSchool(env=uma_env(server)) as app:
+        (sid,) = write_dogs(app, 1, "ro")
+        head = app.recorder.max_notification_id()
+    res = run_cli("snapshot", "take", server.url, sid, "--write", "--yes")
+    assert res.code == 1 and res.err.count("\n") == 1 and "only reads" in res.err
+    assert run_cli("projections", server.url, "--json").json() == []
+    wrong = run_cli("info", f"postgresql://postgres@127.0.0.1:{server.port}/x")  # wrong family
+    assert wrong.code == 1 and wrong.err.count("\n") == 1
+    with PlainDogSchool(env=uma_env(server)) as app:
+        assert app.recorder.max_notification_id() == head

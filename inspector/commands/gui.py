@@ -43,12 +43,18 @@ def request_from_args(args: argparse.Namespace) -> Any:
             return None
     else:
         spec = resolve_spec(args)
+    location = spec.location
+    tls_ca = getattr(args, "tls_ca", None)
+    if tls_ca and location.lower().startswith("umadb:"):
+        from urllib.parse import quote
+
+        location += ("&" if "?" in location else "?") + "tls-ca=" + quote(tls_ca, safe="/")
     return OpenRequest(
-        location=spec.location,
+        location=location,
         schema=spec.schema,
         app=spec.app,
         cipher_key=spec.cipher_key,
-        password=spec.password,
+        password=spec.password or getattr(args, "api_key", None),
         paths=paths,
         app_class=app_class,
         projector=getattr(args, "projector", None),

@@ -131,7 +131,8 @@ def cmd_streams(args: argparse.Namespace) -> int:
     check_limits(args)
     store, db, codec = open_store(args)
     with db:
-        page = streams_page(store, codec, args.after, args.limit, args.prefix, args.type_filter)
+        page = streams_page(store, codec, args.after, args.limit, args.prefix, args.type_filter,
+                            progress=scan_progress())
     if page.capped:
         print(
             "event-inspector: --type scan stopped at its cap;"
@@ -147,6 +148,23 @@ def cmd_streams(args: argparse.Namespace) -> int:
     if not page.exhausted and page.rows:
         print(f"\nmore: --after {page.scanned_to}")
     return 0
+
+
+def scan_progress(quiet_s: float = 1.0) -> Any:
+    """A progress callback for a long catalog scan (UmaDB's first streams listing): one line
+    on stderr at most every second, after the first second (Ctrl-C stops; what was read stays)."""
+    import time
+
+    t0 = time.monotonic()
+    last = [t0]
+
+    def report(p: Any) -> None:
+        now = time.monotonic()
+        if now - t0 >= quiet_s and now - last[0] >= 1.0:
+            last[0] = now
+            print(f"event-inspector: catalog scan: {p.text()}", file=sys.stderr)
+
+    return report
 
 
 EVENTS_BATCH = 2000

@@ -302,7 +302,7 @@ class Catalog:
         """Log rows ``(position, id, version, topic, state)`` after ``pos`` up to ``head``."""
         rows = getattr(self.store, "log_rows", None)
         if rows is not None:
-            return rows(pos, batch, max_position=head)
+            return rows(pos, batch, max_position=head, raw=True)
         return [(e.position, e.stream, e.version, e.topic, e.state)
                 for e in self.store.log(pos, batch) if e.position <= head]
 
@@ -316,8 +316,10 @@ class Catalog:
         agg: dict[str, list[Any]] = {}
         first_ot: dict[str, str | None] = {}
         before = self._undecoded
-        canon = _fast_canonical
         names: dict[Any, str] = {}
+        topics: dict[Any, str] = {}
+        tables = getattr(self.store, "tables", None)
+        text_ids = getattr(tables, "id_kind", "text") == "text"
         no_key = not self.codec.has_key
         plaintext = self.codec.plaintext
         loads = orjson.loads
@@ -327,23 +329,36 @@ class Catalog:
         shape_map = shapes.shapes
         new_shape = shapes.new
         unknown = UNKNOWN_TYPE
-        for pos, raw, version, topic, state in rows:
+        msgpack = getattr(self.codec, "payload_format", "json") == "msgpack"  # DCB payloads
+        for pos, raw, version, raw_topic, state in rows:
             if type(state) is not bytes:
                 state = as_bytes(state)
             stream = names.get(raw)
             if stream is None:
-                stream = names[raw] = canon(raw) if type(raw) is not memoryview else (
-                    canonical_id(raw))
+                stream = names[raw] = _stream_name(raw, text_ids)
+            topic = topics.get(raw_topic)
+            if topic is None:
+                topic = topics[raw_topic] = (
+                    raw_topic.decode("utf-8", "replace")
+                    if isinstance(raw_topic, (bytes, memoryview)) and not isinstance(
+                        raw_topic, str) else raw_topic)
             size = len(state)
-            if no_key and state[:1] == b"{":
-                text: bytes | None = state
+            unpacked = None
+            if msgpack:
+                unpacked = self.codec.decode(state)
+                text: bytes | None = state if unpacked.error is None else None
+            elif no_key and state[:1] == b"{":
+                text = state
             else:
                 text = plaintext(state)[0]
             data: Any = None
             ts: str | None = None
             if text is not None:
                 try:
-                    data = loads(text)
+                    if unpacked is not None:
+                        data = unpacked.data
+                    else:
+                        data = loads(text)
                 except orjson.JSONDecodeError:
                     d = self.codec.decode(state)
                     data = d.data if d.error is None else None
@@ -379,13 +394,13 @@ class Catalog:
                 c[2] += dec
             s = agg.get(stream)
             if s is None:
-                agg[stream] = [None, version, version, ts, ts, 1, [day], size]
+                agg[stream] = [None, version, version, ts, ts, 1, {day: 1}, size]
                 first_ot[stream] = _origin_topic(data)
                 continue
-            if version < s[1]:
+            if version is not None and (s[1] is None or version < s[1]):
                 s[1] = version
                 first_ot[stream] = _origin_topic(data)
-            if version > s[2]:
+            if version is not None and (s[2] is None or version > s[2]):
                 s[2] = version
             if ts is not None:
                 if s[3] is None or ts < s[3]:
@@ -393,7 +408,8 @@ class Catalog:
                 if s[4] is None or ts > s[4]:
                     s[4] = ts
             s[5] += 1
-            s[6].append(day)
+            sd = s[6]
+            sd[day] = sd.get(day, 0) + 1
             s[7] += size
         conn = self._conn
         known = self._known_types(list(agg))
@@ -406,9 +422,9 @@ class Catalog:
         days: dict[tuple[str, str], int] = {}
         for s in agg.values():
             typ = s[0] or UNKNOWN_TYPE
-            for day in s[6]:
+            for day, n in s[6].items():
                 k = (typ, day)
-                days[k] = days.get(k, 0) + 1
+                days[k] = days.get(k, 0) + n
         conn.execute("BEGIN IMMEDIATE")
         try:
             conn.executemany(_UPSERT_STREAM, [(k, *s[:6], s[7]) for k, s in agg.items()])
@@ -518,13 +534,26 @@ class Catalog:
 
 
 _HEX32 = re.compile(r"[0-9a-f]{32}")
+_DASHED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _stream_name(raw: Any, text_ids: bool) -> str:
+    """The display id of a raw log id (bytes of a TEXT column decoded first)."""
+    if isinstance(raw, memoryview):
+        raw = bytes(raw)
+    if type(raw) is bytes and text_ids:
+        raw = raw.decode("utf-8", "replace")
+    return _fast_canonical(raw)
 
 
 def _fast_canonical(raw: Any) -> str:
     """``canonical_id`` with the common case (32 lowercase hex, as eventsourcing.sqlite stores
     UUIDs) done by slicing."""
-    if type(raw) is str and len(raw) == 32 and _HEX32.fullmatch(raw):
-        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    if type(raw) is str:
+        if len(raw) == 32 and _HEX32.fullmatch(raw):
+            return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+        if len(raw) == 36 and _DASHED.fullmatch(raw):
+            return raw
     if type(raw) is uuid.UUID:
         return str(raw)
     return canonical_id(raw)

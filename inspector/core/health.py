@@ -35,6 +35,7 @@ from inspector.core.codec import Codec
 from inspector.core.diff import diff_values
 from inspector.core.normalise import normalise
 from inspector.core.replay_types import ReplayFailure, StepFailed
+from inspector.core.state_fields import state_of
 
 KINDS = (
     "decode",
@@ -126,9 +127,7 @@ def classify(message: str) -> str:
 def _state(obj: Any) -> Any:
     if obj is None:
         return None
-    if isinstance(obj, dict):
-        return normalise(obj)
-    return normalise({k: v for k, v in vars(obj).items() if k != "_pending_events"})
+    return normalise(state_of(obj))  # fields of any aggregate class (core.state_fields)
 
 
 def _make_decoder(domain: Any, codec: Codec) -> Any:
@@ -148,25 +147,28 @@ def _make_decoder(domain: Any, codec: Codec) -> Any:
 
         def parse(self, ev: Any, text: bytes) -> dict[str, Any]:
             data = super().parse(ev, text)
-            topic = ev[2] if isinstance(ev, tuple) else ev.topic
-            info = self._classes.get(topic)
-            if info is not None:
-                cls, current = info[0], info[1]
-                stored = data.get("class_version", 1)
-                if isinstance(stored, int) and isinstance(current, int):
-                    if stored > current:
-                        raise self._fail(
-                            ev,
-                            f"class_version {stored} stored is newer than the code's "
-                            f"{cls.__qualname__}.class_version {current}",
-                        )
-                    for v in range(stored, current):
-                        if not callable(getattr(cls, f"upcast_v{v}_v{v + 1}", None)):
-                            raise self._fail(
-                                ev,
-                                f"class_version {stored} stored, {current} in the code, but "
-                                f"{cls.__qualname__} has no upcast_v{v}_v{v + 1}",
-                            )
+            info = self._classes.get(ev[2] if type(ev) is tuple else ev.topic)
+            if info is None:
+                return data
+            current = info[1]
+            stored = data.get("class_version", 1)
+            if stored == current or not (isinstance(stored, int)
+                                         and isinstance(current, int)):
+                return data
+            cls = info[0]
+            if stored > current:
+                raise self._fail(
+                    ev,
+                    f"class_version {stored} stored is newer than the code's "
+                    f"{cls.__qualname__}.class_version {current}",
+                )
+            for v in range(stored, current):
+                if not callable(getattr(cls, f"upcast_v{v}_v{v + 1}", None)):
+                    raise self._fail(
+                        ev,
+                        f"class_version {stored} stored, {current} in the code, but "
+                        f"{cls.__qualname__} has no upcast_v{v}_v{v + 1}",
+                    )
             return data
 
     dec = CheckDecoder(domain, codec)
@@ -262,8 +264,21 @@ class _StreamRun:
         self.alt: Any = None
         self.alt_rows: list[Any] | None = None  # None: alt is stepped live
         self.alt_failed: str | None = None
+        self._steps: tuple[Any, Any] | None = None
         if not skip:
             res.streams += 1
+
+    def steps(self, first: Any = None) -> tuple[Any, Any]:
+        """(step, snapshot) of this stream: its projector function (functional aggregates,
+        :mod:`inspector.core.projector`, chosen from its first row) or the events' mutate."""
+        if self._steps is None:
+            dec = self.sc.decoder
+            if first is None:
+                return dec.step, dec.snapshot_aggregate
+            from inspector.core.projector import choose
+
+            self._steps = choose(self.sc.domain, dec, first, self.oid).steps(dec)
+        return self._steps
 
     def _next_snap(self) -> tuple[int, str, bytes] | None:
         if not self.has_snaps:
@@ -283,7 +298,8 @@ class _StreamRun:
         res.events += len(rows)
         if self.failed:
             return
-        step = self.sc.decoder.step
+        r0 = rows[0]
+        step = self.steps((r0[0], r0[2], r0[3], r0[4]))[0]
         oid = self.oid
         has_snaps = self.has_snaps
         for r in rows:
@@ -315,7 +331,7 @@ class _StreamRun:
     def _step_alt(self, rows: list[Any]) -> None:
         if self.alt_failed is not None:
             return
-        step = self.sc.decoder.step
+        step = self.steps()[0]
         for row in rows:
             try:
                 self.alt, _ = step(self.alt, row, self.oid)
@@ -338,7 +354,7 @@ class _StreamRun:
         self.res.snapshots += 1
         raw = RawEvent(None, self.display, version, topic, state)
         try:
-            snap_agg = self.sc.decoder.snapshot_aggregate(raw, self.oid)
+            snap_agg = self.steps()[1](raw, self.oid)
         except StepFailed as f:
             self.res.add("snapshot-load", topic, f.failure.message, self.display, version, None)
             if v is not None:

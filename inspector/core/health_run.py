@@ -150,7 +150,7 @@ def checkpoint_path(store: Any, opts: CheckOptions) -> Path:
     from inspector.stores.writer import redacted_location
 
     key = json.dumps([
-        CHECKPOINT_VERSION, redacted_location(store), store.tables.schema, store.name,
+        CHECKPOINT_VERSION, redacted_location(store), store.describe().get("schema"), store.name,
         opts.type_filter, opts.prefix, opts.app_class,
         [str(Path(p).expanduser().resolve()) for p in opts.paths],
     ])
@@ -197,23 +197,36 @@ def _read_checkpoint(path: Path) -> _Saved | None:
 class _Log:
     """Appends lines to the checkpoint (flushed per line: a kill loses at most a torn line)."""
 
-    def __init__(self, path: Path, fresh: bool, header: dict[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if fresh:
-            with contextlib.suppress(OSError):
-                path.unlink()
+    def __init__(self, path: Path, fresh: bool, header: dict[str, Any],
+                 say: Callable[[str], None]) -> None:
         self.path = path
-        self.f = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the scan
-        if fresh:
-            self.write(header)
+        self.f: Any = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if fresh:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+            self.f = open(path, "a", encoding="utf-8")  # noqa: SIM115 - kept open for the scan
+            if fresh:
+                self.write(header)
+        except OSError as exc:
+            self.f = None
+            say(f"cannot keep a checkpoint ({exc.strerror or exc}): an interrupted check "
+                "will start over")
 
     def write(self, d: dict[str, Any]) -> None:
-        self.f.write(json.dumps(d, separators=(",", ":")) + "\n")
-        self.f.flush()
+        if self.f is None:
+            return
+        try:
+            self.f.write(json.dumps(d, separators=(",", ":")) + "\n")
+            self.f.flush()
+        except OSError:
+            self.f = None
 
     def close(self, remove: bool = False) -> None:
-        with contextlib.suppress(OSError):
-            self.f.close()
+        if self.f is not None:
+            with contextlib.suppress(OSError):
+                self.f.close()
         if remove:
             with contextlib.suppress(OSError):
                 self.path.unlink()
@@ -311,7 +324,7 @@ def run_check(
                 f"--restart to start over)")
         head = saved.head
         log = _Log(path, not resumed, {"version": CHECKPOINT_VERSION, "head": head,
-                                       "fingerprint": fp, "total": saved.total})
+                                       "fingerprint": fp, "total": saved.total}, say)
         t0 = time.perf_counter()
         try:
             results = _execute(opts, store, codec, domain, saved, log, head, bounds,
@@ -327,6 +340,8 @@ def run_check(
             raise
         seconds = time.perf_counter() - t0
         merged = merge_results(results)
+        with contextlib.suppress(Exception):
+            store.refresh()  # see commits made since the scan started
         after = store.max_position()
         extra: dict[str, Any] = {"resumed": resumed, "head": head, "jobs": opts.jobs}
         if (after or 0) < (head or 0):

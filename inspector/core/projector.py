@@ -106,9 +106,29 @@ class Choice:
     projection: Projection | None = None
     problem: str | None = None
 
+    def steps(self, decoder: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """``(step(state, row, original_id) -> (state, timestamp), snapshot(raw snapshot,
+        original_id) -> state)`` for the stream: the projector's, or the decoder's (the events'
+        own ``mutate``; when no projector could be found, a step that fails with the reason)."""
+        if self.projection is not None:
+            return self.projection.step, self.projection.snapshot
+        problem = self.problem
+        if problem is None:
+            return decoder.step, decoder.snapshot_aggregate
+
+        def no_projector(state: Any, row: Any, stream: Any) -> tuple[Any, Any]:
+            raise StepFailed(ReplayFailure(row[1], row[2], row[0], problem))
+
+        return no_projector, decoder.snapshot_aggregate
+
 
 def choose(domain: Any, decoder: Any, first: Any, original_id: Any) -> Choice:
-    """The projector for the stream whose first stored row is ``first`` (see the module doc)."""
+    """The projector for the stream whose first stored row is ``first`` (see the module doc):
+    a row ``(position, version, topic, state)`` or a RawEvent; ``original_id`` as stored."""
+    if not hasattr(decoder, "decode_event"):
+        return Choice()  # another family's decoder (DCB decisions): no aggregate projectors
+    if not isinstance(first, tuple):
+        first = (first.position, first.version, first.topic, first.state)
     explicit = getattr(domain, "projector", None)
     given = (
         Projection(decoder, explicit, domain.projector_name or _name(explicit))
@@ -117,7 +137,7 @@ def choose(domain: Any, decoder: Any, first: Any, original_id: Any) -> Choice:
     )
     mapping: dict[Any, Any] = getattr(domain, "projectors", None) or {}
     try:
-        event = decoder.decode_event(first, original_id)
+        event = decoder.decode(first, first[2], original_id, first[1], first[3])
     except (StepFailed, InspectorError):
         return Choice(given)  # the replay reports the decoding failure itself
     topic = getattr(event, "originator_topic", None)

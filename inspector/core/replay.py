@@ -4,9 +4,12 @@
 library's ``Mapper.to_domain_event`` does (topic resolved through :class:`DomainContext`, the
 app's transcoder, the class's ``upcast_vN_vN+1`` chain, ``object.__new__`` + ``__dict__``) and
 applies it with the event's own ``mutate`` (the library's ``project_aggregate`` minus its
-per-event runtime-Protocol ``isinstance`` assertion). Snapshots in the store are used as the
-library's ``Repository.get`` uses them: the state at V starts from the newest snapshot at or
-below V. So the state is ``vars(app.repository.get(id, version=V))`` minus ``_pending_events``.
+per-event runtime-Protocol ``isinstance`` assertion), or — functional aggregates — with the
+stream's projector function (:mod:`inspector.core.projector`). Snapshots in the store are used
+as the library's ``Repository.get`` uses them: the state at V starts from the newest snapshot at
+or below V. So the state is the fields (:mod:`inspector.core.state_fields`: never
+``_pending_events``) of ``app.repository.get(id, version=V, projector_func=...)``.
+Stored snapshots are checked against replayed state by :mod:`inspector.core.snapshot_verify`.
 
 **Generic mode** (no code; always labelled *approximate*) folds decoded attributes by one rule
 (implemented in :mod:`inspector.core.generic`):
@@ -74,7 +77,8 @@ from inspector.core.replay_types import (
     to_seconds,
     to_seconds_or_none,
 )
-from inspector.core.state_fields import state_of
+from inspector.core.snapshot_verify import snapshot_row
+from inspector.core.state_fields import bookkeeping_attrs, state_of
 
 __all__ = [
     "DOMAIN",
@@ -84,6 +88,7 @@ __all__ = [
     "ReplayFailure",
     "Replayer",
     "StateResult",
+    "bookkeeping_attrs",
     "extract",
     "iso_of",
     "parse_time",
@@ -321,19 +326,16 @@ class Replayer:
             self._choices[stream] = c
         return c
 
+    def domain_steps(self, stream: str) -> tuple[Callable[..., Any], Callable[..., Any]]:
+        """How domain mode applies ``stream``: ``(step(state, row, original_id) -> (state,
+        timestamp), snapshot(raw snapshot, original_id) -> state)`` — the stream's projector
+        function (:mod:`inspector.core.projector`) or the events' own ``mutate``."""
+        with self._lock:
+            return self._choice(stream).steps(self._decoder_for_domain())
+
     def _step_fn(self, ch: _Chain) -> Callable[..., tuple[Any, Any]]:
         if ch.mode == DOMAIN:
-            c = self._choice(ch.stream)
-            if c.projection is not None:
-                return c.projection.step
-            if c.problem is not None:
-                problem = c.problem
-
-                def no_projector(state: Any, row: Row, stream: Any) -> tuple[Any, Any]:
-                    raise StepFailed(failure_at(row, problem))
-
-                return no_projector
-            return self._decoder_for_domain().step
+            return self.domain_steps(ch.stream)[0]
         return self._generic_step
 
     def _generic_step(self, state: Any, row: Row, stream: str) -> tuple[Any, Any]:
@@ -358,11 +360,7 @@ class Replayer:
 
     def _snapshot_state(self, ch: _Chain, snap: Any) -> Any:
         if ch.mode == DOMAIN:
-            oid = self.original_id(ch.stream)
-            projection = self._choice(ch.stream).projection
-            if projection is not None:
-                return projection.snapshot(snap, oid)
-            return self._decoder_for_domain().snapshot_aggregate(snap, oid)
+            return self.domain_steps(ch.stream)[1](snap, self.original_id(ch.stream))
         return generic_snapshot_state(self.codec, snap)
 
     def _save(self, ch: _Chain, version: int, state: Any) -> None:
@@ -827,12 +825,8 @@ class Replayer:
     def _normalised(obj: Any) -> dict[str, Any] | None:
         if obj is None:
             return None
-        if isinstance(obj, dict):
-            return normalise(obj)
-        # the object's fields (inspector.core.state_fields: no vars(), no _pending_events)
-        # minus what the library keeps as bookkeeping (a DCB perspective's decisions, head)
-        hidden = bookkeeping_attrs(obj)
-        return normalise({k: v for k, v in state_of(obj).items() if k not in hidden})
+        # its fields (inspector.core.state_fields: no vars(), no library bookkeeping)
+        return normalise(state_of(obj))
 
     def aggregate(self, stream: str, version: int | None = None) -> Any:
         """Domain mode: the live aggregate at ``version`` (a fresh object each call)."""
@@ -1028,76 +1022,12 @@ class Replayer:
         return None
 
     def verify_snapshots(self, stream: str) -> list[dict[str, Any]]:
-        """Each stored snapshot against the state replayed from events alone.
+        """Each stored snapshot against the state replayed from events alone (rows as
+        :func:`inspector.core.snapshot_verify.verify_snapshots` gives them)."""
+        from inspector.core.snapshot_verify import verify_snapshots
 
-        Domain mode compares the whole state. Generic mode (approximate) compares only the
-        attributes present in both the snapshot and the generic fold.
-        """
         with self._lock:
-            mode, _ = self._mode_and_reason(stream)
-            self.store.require_stream(stream)
-            snaps = self.store.snapshots(stream)
-            ch = self._chain(stream, mode, use_snapshots=False)
-            out: list[dict[str, Any]] = []
-            for s in snaps:
-                row = snapshot_row(s, self.codec)
-                try:
-                    snap_state = self._normalised(self._snapshot_state(ch, s))
-                except StepFailed as f:
-                    row.update(ok=False, differences=[], error=f.failure.message)
-                    out.append(row)
-                    continue
-                except Exception as exc:  # noqa: BLE001 - user code in Snapshot.mutate
-                    row.update(ok=False, differences=[], error=f"{type(exc).__name__}: {exc}")
-                    out.append(row)
-                    continue
-                self._extend(ch, s.version, None, None)
-                if (
-                    ch.failure is not None
-                    and ch.failure.version is not None
-                    and s.version >= ch.failure.version
-                ):
-                    row.update(ok=None, differences=None, error=str(ch.failure))
-                    out.append(row)
-                    continue
-                replayed = self._normalised(self._state_object(ch, s.version))
-                changes = diff_values(replayed, snap_state)
-                if mode == GENERIC:
-                    # The generic fold names attributes after the events, the snapshot after
-                    # the aggregate: only attributes present on both sides are compared.
-                    changes = [c for c in changes if c["op"] == "change"]
-                row.update(
-                    ok=not changes,
-                    differences=[c["path"] for c in changes],
-                    changes=[
-                        {
-                            "path": c["path"],
-                            "op": c["op"],
-                            "replayed": c["old"],
-                            "snapshot": c["new"],
-                        }
-                        for c in changes
-                    ],
-                    mode=mode,
-                    approximate=mode == GENERIC,
-                    error=None,
-                )
-                out.append(row)
-            return out
-
-
-_AGGREGATE_BOOKKEEPING = frozenset({"_pending_events"})
-# A DCB perspective's unsaved decisions and the read's head position (the library's
-# ``DCBRepository.get`` sets ``last_known_position`` to the head of the whole read).
-_PERSPECTIVE_BOOKKEEPING = frozenset({"_pending_events", "new_decisions", "last_known_position"})
-
-
-def bookkeeping_attrs(obj: Any) -> frozenset[str]:
-    """Attributes of a replayed object that are the library's bookkeeping, not its state."""
-    for cls in type(obj).__mro__:
-        if cls.__name__ == "Perspective" and cls.__module__ == "eventsourcing.dcb.domain":
-            return _PERSPECTIVE_BOOKKEEPING
-    return _AGGREGATE_BOOKKEEPING
+            return verify_snapshots(self, stream)
 
 
 def _fails_by(failure: ReplayFailure | None, v: int) -> bool:
@@ -1130,18 +1060,3 @@ def _next_multiple(first: int, interval: int, at_least: int) -> int:
 
 def _size(blob: Any) -> int:
     return len(blob) if isinstance(blob, bytes) else int(blob[2])
-
-
-def snapshot_row(s: Any, codec: Codec) -> dict[str, Any]:
-    d = codec.decode(s.state)
-    ts = d.data.get("timestamp") if isinstance(d.data, dict) else None
-    return {
-        "version": s.version,
-        "timestamp": ts if isinstance(ts, str) else None,
-        "topic": s.topic,
-        "state_topic": d.data.get("topic") if isinstance(d.data, dict) else None,
-        "size": len(s.state),
-        "ok": None,
-        "differences": None,
-        "error": d.error,
-    }

@@ -90,9 +90,16 @@ def parse_time(at: str | dt.datetime) -> dt.datetime:
     if isinstance(at, dt.datetime):
         return at
     try:
-        return dt.datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+        t = dt.datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
     except (ValueError, AttributeError):
         raise InspectorError(f"--at {at!r}: not an ISO 8601 date-time") from None
+    try:
+        t.timestamp()  # year 1 in a zone east of UTC is before year 1 in UTC, and so on
+    except (ValueError, OverflowError, OSError):
+        raise InspectorError(
+            f"--at {at!r}: out of range (give a time between years 1 and 9999 in UTC)"
+        ) from None
+    return t
 
 
 def failure_at(row: Row, message: str) -> ReplayFailure:

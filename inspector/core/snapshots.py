@@ -111,7 +111,9 @@ def prepare_take(
 ) -> PreparedWrite:
     """Plan a snapshot of ``stream`` at ``version`` (default: the last) exactly as the library."""
     from inspector.core.replay import DOMAIN
+    from inspector.stores.protocol import require_writable
 
+    require_writable(store, "take a snapshot")
     last = store.require_stream(stream)
     if replayer is None:
         raise InspectorError(GENERIC_REFUSAL)
@@ -158,6 +160,7 @@ def prepare_take(
         table, ddl = snapshots_table_ddl(store)
         notes.append(f"creates the snapshots table as the library would: {ddl}")
     row = {
+        **store.row_scope,
         "originator_id": column_id(store, stream),
         "originator_version": int(stored.originator_version),
         "topic": stored.topic,
@@ -192,6 +195,9 @@ def prepare_delete(
     store: SqlStore, stream: str, versions: list[int] | None = None, *, all_: bool = False
 ) -> PreparedWrite:
     """Plan deleting snapshots of ``stream``: the given versions, or all of them."""
+    from inspector.stores.protocol import require_writable
+
+    require_writable(store, "delete snapshots")
     store.require_stream(stream)
     table = store.tables.snapshots_table
     snaps = store.snapshots(stream)
@@ -226,7 +232,8 @@ def prepare_delete(
 
     def apply(w: StoreWriter) -> None:
         for v in chosen:
-            n = w.delete_rows(table, {"originator_id": idv, "originator_version": v})
+            n = w.delete_rows(table, {**store.row_scope, "originator_id": idv,
+                                      "originator_version": v})
             if n != 1:
                 raise InspectorError(
                     f"snapshot at version {v} changed under us ({n} rows matched); rolled back"

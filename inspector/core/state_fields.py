@@ -14,7 +14,8 @@ outside it. The rule, in order:
 3. else a dataclass's fields (``dataclasses.fields``), a pydantic model's ``model_fields``
    (plus extras), or the ``__slots__`` of every class in the MRO.
 
-``_pending_events`` (the library's uncommitted-events buffer) is never part of the state.
+``_pending_events`` (the library's uncommitted-events buffer) is never part of the state, nor
+(:func:`state_of`) a DCB perspective's ``new_decisions``/``last_known_position``.
 Values are returned as they are; :func:`inspector.core.normalise.normalise` makes them JSON.
 """
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-__all__ = ["fields_of", "instance_dict", "set_instance_dict", "state_of"]
+__all__ = ["bookkeeping_attrs", "fields_of", "instance_dict", "set_instance_dict", "state_of"]
 
 HIDDEN = "_pending_events"
 _NO_DESCRIPTOR = object()
@@ -139,10 +140,30 @@ def fields_of(obj: Any) -> dict[str, Any] | None:
     return out
 
 
+_AGGREGATE_BOOKKEEPING = frozenset({HIDDEN})
+# A DCB perspective's unsaved decisions and the read's head position (the library's
+# ``DCBRepository.get`` sets ``last_known_position`` to the head of the whole read).
+_PERSPECTIVE_BOOKKEEPING = frozenset({HIDDEN, "new_decisions", "last_known_position"})
+
+
+def bookkeeping_attrs(obj: Any) -> frozenset[str]:
+    """Attributes of a replayed object that are the library's bookkeeping, not its state."""
+    for cls in type(obj).__mro__:
+        if cls.__name__ == "Perspective" and cls.__module__ == "eventsourcing.dcb.domain":
+            return _PERSPECTIVE_BOOKKEEPING
+    return _AGGREGATE_BOOKKEEPING
+
+
 def state_of(obj: Any) -> dict[str, Any]:
-    """An aggregate's state as a dict: :func:`fields_of`, or ``{"value": obj}`` for a value
-    that has no fields (a projector may return anything)."""
+    """A replayed object's state as a dict: a dict as it is; else :func:`fields_of` without the
+    library's bookkeeping (:func:`bookkeeping_attrs`); ``{"value": obj}`` for a value that has
+    no fields (a projector may return anything)."""
+    if isinstance(obj, dict):
+        return obj
     fields = fields_of(obj)
     if fields is None:
         return {"value": obj}
+    hidden = bookkeeping_attrs(obj)
+    if len(hidden) > 1:
+        return {k: v for k, v in fields.items() if k not in hidden}
     return fields

@@ -13,6 +13,9 @@ events apply as stored. The result equals the library's ``project_aggregate`` ov
 list with each skipped event so replaced. An edited event is decoded as stored, its attributes
 replaced by the edited values (converted to the stored value's type where that is a scalar such
 as Decimal, UUID, datetime, int or float), then applied with its own ``mutate``.
+A functional aggregate (replayed with its projector function, :mod:`inspector.core.projector`)
+gets its projector over the events without the skipped ones (no no-op event: its version is
+whatever the projector makes of the events it sees), and an edited event goes to the projector.
 
 **Generic mode** (approximate): a skipped event only advances ``_version`` and ``_modified_on``;
 an edited event's decoded attributes are replaced before the generic fold.
@@ -36,6 +39,7 @@ from inspector.core.diff import diff_values
 from inspector.core.errors import InspectorError
 from inspector.core.normalise import normalise
 from inspector.core.replay_types import ReplayFailure, StepFailed, failure_at
+from inspector.core.state_fields import state_of
 
 MAX_VERSIONS = 10_000  # per-version differences kept (then a cut marker)
 
@@ -59,9 +63,7 @@ def parse_versions(text: str) -> list[int]:
 def _state(obj: Any) -> Any:
     if obj is None:
         return None
-    if isinstance(obj, dict):
-        return normalise(obj)
-    return normalise({k: v for k, v in vars(obj).items() if k != "_pending_events"})
+    return normalise(state_of(obj))  # fields of any aggregate class (core.state_fields)
 
 
 def _coerce(new: Any, old: Any) -> Any:
@@ -98,14 +100,24 @@ class _Domain:
         self.dec = rp._decoder_for_domain()  # noqa: SLF001 - the replay's own decoder
         self.oid = rp.original_id(stream)
         self.codec = rp.codec
+        # the stream's projector function (functional aggregates) or the events' own mutate
+        self._step, self._snapshot = rp.domain_steps(stream)
+        from inspector.core.projector import Projection
+
+        owner = getattr(self._step, "__self__", None)
+        self.projection = owner if isinstance(owner, Projection) else None
 
     def step(self, agg: Any, row: Any) -> Any:
-        return self.dec.step(agg, row, self.oid)[0]
+        return self._step(agg, row, self.oid)[0]
 
     def snapshot(self, snap: Any) -> Any:
-        return self.dec.snapshot_aggregate(snap, self.oid)
+        return self._snapshot(snap, self.oid)
 
     def noop(self, agg: Any, row: Any) -> Any:
+        if self.projection is not None:
+            # a functional aggregate: the projector over the events without this one (its
+            # state may be shared with a checkpoint: never touched in place)
+            return agg
         from eventsourcing.domain import CanMutateAggregate
 
         ts = _timestamp(self.codec, row[3], True)
@@ -132,6 +144,11 @@ class _Domain:
             if k in ("originator_id", "originator_version"):
                 raise InspectorError(f"an edit cannot change {k}")
             d[k] = _coerce(v, d.get(k))
+        if self.projection is not None:  # a functional aggregate: its projector function
+            try:
+                return self.projection.fn(agg, (ev,))
+            except Exception as exc:  # noqa: BLE001 - user code
+                raise StepFailed(failure_at(row, f"{type(exc).__name__}: {exc}")) from None
         if agg is None:
             topic = d.get("originator_topic")
             if not isinstance(topic, str):

@@ -29,6 +29,7 @@ from inspector.stores.protocol import (
 )
 
 EXACT_COUNT_CAP = 200_000  # count rows exactly up to this many
+LAG_SCAN_CAP = 100_000  # a lag reads at most this many later events (then "at least")
 # A stream page reads each stream's first state (for its aggregate type) only up to this size;
 # a bigger one is not fetched and the type is guessed from the topic.
 TYPE_SNIFF_MAX_BYTES = 256 * 1024
@@ -51,7 +52,7 @@ class AppTables:
     snapshots_table: str | None = None
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
-    family: str = "sql"  # which store module reads these tables ("sql", "dcb")
+    family: str = "sql"  # which store module reads these tables ("sql", "dcb", "django")
 
 
 def quote_ident(name: str) -> str:
@@ -74,6 +75,11 @@ class SqlStore:
     placeholder: str = "?"
     # The state column as selected: SQLite may hold a TEXT value there (CAST gives its bytes).
     state_expr: str = "state"
+    # The id and topic columns in the cheapest form the driver returns, for whole-log passes
+    # (``log_rows(raw=True)``): SQLite gives TEXT's bytes without its text converter,
+    # PostgreSQL a uuid as its canonical text.
+    raw_id_expr: str = "originator_id"
+    raw_topic_expr: str = "topic"
 
     def __init__(self, location: str, tables: AppTables, all_apps: list[AppTables]) -> None:
         self.location = location
@@ -124,6 +130,12 @@ class SqlStore:
     @property
     def name(self) -> str:
         return self.tables.name
+
+    @property
+    def row_scope(self) -> dict[str, Any]:
+        """Column values every row this application writes must carry, and every row it
+        deletes must match (a table shared by applications); empty for the other layouts."""
+        return {}
 
     def _p(self, n: int = 1) -> str:
         return ", ".join([self.placeholder] * n)
@@ -487,13 +499,17 @@ class SqlStore:
         return [self._row(r) for r in self.query_events(sql, params)]
 
     def log_rows(
-        self, after: int | None = None, limit: int = 100, max_position: int | None = None
+        self, after: int | None = None, limit: int = 100, max_position: int | None = None,
+        raw: bool = False,
     ) -> list[tuple[Any, ...]]:
-        """The global log as raw tuples ``(position, stored id, version, topic, state)``: the
-        :meth:`log` query without building events (for whole-log passes like the catalog)."""
+        """The global log as tuples ``(position, stored id, version, topic, state)``: the
+        :meth:`log` query without building events (for whole-log passes like the catalog).
+        With ``raw`` the id and topic come as ``raw_id_expr``/``raw_topic_expr`` select them
+        (SQLite: bytes; PostgreSQL: text), for the caller to decode once per distinct value."""
         p = self.placeholder
+        ids, topic = (self.raw_id_expr, self.raw_topic_expr) if raw else ("originator_id", "topic")
         sql = (
-            f"SELECT {self.pos}, originator_id, originator_version, topic, {self.state_expr}"
+            f"SELECT {self.pos}, {ids}, originator_version, {topic}, {self.state_expr}"
             f" FROM {self.events}"
         )
         conds: list[str] = []
@@ -559,6 +575,32 @@ class SqlStore:
     def tracking_columns(self, table: str) -> set[str]:
         raise NotImplementedError
 
+    def count_after(
+        self, position: int | None, topics: Sequence[str] | None = None,
+        scan_cap: int = LAG_SCAN_CAP,
+    ) -> Count:
+        """How many events lie after ``position`` (with one of ``topics``, when given).
+
+        Bounded: reads at most ``scan_cap`` events after ``position`` in position order (an
+        index range); past that the count is a lower bound, marked approximate. Exact
+        whatever gaps the positions have (a shared table, rolled-back sequence values)."""
+        p = self.placeholder
+        where, params = "", []
+        if position is not None:
+            where = f" WHERE {self.pos} > {p}"
+            params.append(int(position))
+        inner = (
+            f"SELECT topic FROM {self.events}{where} ORDER BY {self.pos} LIMIT {int(scan_cap)}"
+        )
+        if topics:
+            match = f"CASE WHEN topic IN ({self._p(len(topics))}) THEN 1 ELSE 0 END"
+            params = [*topics, *params]
+        else:
+            match = "1"
+        rows = self.query(f"SELECT COUNT(*), SUM({match}) FROM ({inner}) t", params)
+        scanned, matched = int(rows[0][0]), int(rows[0][1] or 0)
+        return Count(matched, scanned < scan_cap)
+
     def range_rows(
         self,
         lo: Any,
@@ -579,10 +621,10 @@ class SqlStore:
         conds: list[str] = []
         params: list[Any] = []
         if after is not None:
-            conds.append(
-                f"(originator_id > {p} OR (originator_id = {p} AND originator_version > {p}))"
-            )
-            params += [after[0], after[0], int(after[1])]
+            # a row-value keyset: one index range on both SQLite (3.15+) and PostgreSQL (an
+            # OR of the two conditions makes SQLite read and sort the rest of the range)
+            conds.append(f"(originator_id, originator_version) > ({p}, {p})")
+            params += [after[0], int(after[1])]
         elif lo is not None:
             conds.append(f"originator_id >= {p}")
             params.append(lo)

@@ -17,6 +17,7 @@ tags) walks the first tag's index range.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -71,6 +72,9 @@ class DcbPgStore:
         self.tables = tables
         self.location = connector.display
         self.tag_table = tables.extra_columns[0]
+        # (tag, version) -> position of the event before it: where the next page starts
+        self._cursors: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
 
     # -- plumbing -----------------------------------------------------------------------------
     @property
@@ -262,20 +266,21 @@ class DcbPgStore:
     def _range(
         self, stream: str, from_version: int | None, to_version: int | None,
         limit: int | None, desc: bool,
-    ) -> tuple[int, int] | None:
-        """(first, last) versions to read, or None when the range is empty."""
+    ) -> tuple[int, int | None] | None:
+        """(first, last or None = to the end) versions to read, or None when empty. Counts the
+        tag's events only when the end is needed (descending)."""
         lo = max(1, int(from_version)) if from_version is not None else 1
-        if to_version is None or desc:
+        hi: int | None
+        if desc:
             n = self.last_version(stream) or 0
             hi = n if to_version is None else min(int(to_version), n)
-        else:
-            hi = int(to_version)
-        if limit is not None:
-            if desc:
+            if limit is not None:
                 lo = max(lo, hi - int(limit) + 1)
-            else:
-                hi = min(hi, lo + int(limit) - 1)
-        return (lo, hi) if hi >= lo else None
+        else:
+            hi = int(to_version) if to_version is not None else None
+            if limit is not None:
+                hi = lo + int(limit) - 1 if hi is None else min(hi, lo + int(limit) - 1)
+        return (lo, hi) if hi is None or hi >= lo else None
 
     def stream_events(
         self,
@@ -285,16 +290,29 @@ class DcbPgStore:
         limit: int | None = None,
         desc: bool = False,
     ) -> list[RawEvent]:
-        """A tag's events in position order, ``version`` = ordinal within the tag (1, 2...)."""
+        """A tag's events in position order, ``version`` = ordinal within the tag (1, 2...).
+
+        A version is an offset in the tag's index range; paging on (reading from the version
+        after the last one returned) continues from that event's position instead (keyset)."""
         rng = self._range(stream, from_version, to_version, limit, desc)
         if rng is None:
             return []
         lo, hi = rng
-        rows = self._tag_rows(stream, lo - 1, hi - lo + 1)
+        n = None if hi is None else hi - lo + 1
+        after = self._cursors.get((stream, lo))
+        if after is not None:
+            rows = self._tag_rows(stream, 0, n, after)
+        else:
+            rows = self._tag_rows(stream, lo - 1, n)
         out = [
             RawEvent(pos, stream, lo + i, typ, data, tuple(tags or ()))
             for i, (pos, typ, data, tags) in enumerate(rows)
         ]
+        if out:
+            with self._lock:
+                if len(self._cursors) > 1000:
+                    self._cursors.clear()
+                self._cursors[(stream, out[-1].version + 1)] = out[-1].position
         return out[::-1] if desc else out
 
     def stream_rows(

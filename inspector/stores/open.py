@@ -29,7 +29,9 @@ def open_database(
     if lower.startswith("umadb:"):
         from inspector.stores.umadb import open_umadb
 
-        return open_umadb(loc, api_key=api_key, tls_ca=tls_ca)
+        # The API key is a secret like a password: the GUI's password field carries it.
+        key = api_key or password or os.environ.get("EVENT_INSPECTOR_UMADB_API_KEY") or None
+        return open_umadb(loc, api_key=key, tls_ca=tls_ca)
     if lower.startswith(("postgresql", "postgres:")):
         from inspector.stores.postgres import open_postgres
 

@@ -196,6 +196,8 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
 class SqliteStore(SqlStore):
     placeholder = "?"
     state_expr = "CAST(state AS BLOB)"
+    raw_id_expr = "CAST(originator_id AS BLOB)"
+    raw_topic_expr = "CAST(topic AS BLOB)"
 
     def __init__(
         self, connector: SqliteConnector, tables: AppTables, all_apps: list[AppTables], layout: str
@@ -237,14 +239,20 @@ def open_sqlite(path: str) -> Database:
             tables = sqlite_tables(conn)
         except sqlite3.DatabaseError as exc:
             raise StoreOpenError(f"{path}: not a readable SQLite database ({exc})") from None
-        layout, apps = discover(tables)
+        from inspector.stores import django
+
+        django_apps = django.sqlite_apps(connector, tables)
+        if django_apps is not None:
+            layout, apps = django.LAYOUT, django_apps
+        else:
+            layout, apps = discover(tables)
         if not apps:
             raise StoreOpenError(f"{path}: {no_tables_message(tables)}")
         return Database(
             layout,
             connector.path,
             apps,
-            lambda t: SqliteStore(connector, t, apps, layout),
+            lambda t: django.make_store(SqliteStore, connector, t, apps, layout),
             connector.close,
         )
     except BaseException:

@@ -37,6 +37,13 @@ ORIGINATOR = "originator:"
 _VERSION_TAG = re.compile(r"^originator-(.*)-version:(-?\d+)$")
 
 
+def url_tls_ca(url: str) -> str | None:
+    """The CA file a ``umadb://host:port?tls-ca=FILE`` URL names (how the GUI carries it)."""
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(url.strip()).query)
+    vals = q.get("tls-ca") or q.get("tls_ca")
+    return vals[0] if vals else None
+
+
 def parse_umadb_url(url: str, tls: bool) -> tuple[str, str]:
     """(client URL, display URL) from ``umadb://host:port``; StoreOpenError if malformed."""
     parts = urllib.parse.urlsplit(url.strip())
@@ -69,6 +76,31 @@ def error_line(exc: BaseException, where: str) -> str:
     if "Connection refused" in text or "tcp connect error" in text or "dns error" in text:
         return f"{where}: cannot connect: server down or unreachable ({text[:160]})"
     return f"{where}: {text[:200]}"
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def import_umadb() -> Any:
+    """The ``umadb`` client module. Importing it installs a SIGINT handler (Ctrl-C cancels its
+    streams), which Python allows only in the main thread: imported from a worker thread (the
+    GUI opens stores off the UI thread) the handler is skipped and the default one stays."""
+    import sys
+
+    with _IMPORT_LOCK:
+        if "umadb" in sys.modules or threading.current_thread() is threading.main_thread():
+            import umadb
+
+            return umadb
+        import signal
+
+        original = signal.signal
+        signal.signal = lambda *_a, **_k: None  # type: ignore[assignment]
+        try:
+            import umadb
+        finally:
+            signal.signal = original
+        return umadb
 
 
 class UmaStore:
@@ -115,7 +147,10 @@ class UmaStore:
         """One bounded read, all of it fetched (batches) before returning."""
         def run() -> list[Any]:
             resp = self.client.read(query=query, start=start, backwards=backwards, limit=limit)
-            return list(resp)
+            out: list[Any] = []
+            while batch := resp.next_batch():  # whole batches: far fewer calls than iterating
+                out.extend(batch)
+            return out
 
         return self._call(run)
 
@@ -172,19 +207,55 @@ class UmaStore:
         self.catalog = catalog
 
     # -- events -------------------------------------------------------------------------------
-    def _event(self, se: Any, stream: str | None = None) -> RawEvent:
-        ev = se.event
-        tags = tuple(ev.tags)
-        sid, version = stream, None
+    @staticmethod
+    def _id_version(tags: Sequence[str], stream: str | None = None) -> tuple[str, int | None]:
+        """(stream id, version) from an event's tags. eventsourcing-umadb writes exactly
+        ``[originator:<id>, originator-<id>-version:<v>]`` (fast path, as its own recorder
+        reads them); anything else is searched tag by tag."""
+        if len(tags) == 2:
+            t0, t1 = tags
+            if t0[:11] == ORIGINATOR and t1[:11] == "originator-":
+                sid = t0[11:]
+                head, _, v = t1.rpartition(":")
+                if (stream is None or sid == stream) and head == f"originator-{sid}-version":
+                    try:
+                        return sid, int(v)
+                    except ValueError:
+                        pass
+        sid_found, version = stream, None
         for t in tags:
-            if sid is None and t.startswith(ORIGINATOR):
-                sid = t[len(ORIGINATOR):]
+            if sid_found is None and t.startswith(ORIGINATOR):
+                sid_found = t[len(ORIGINATOR):]
             m = _VERSION_TAG.match(t)
             if m is not None and (stream is None or m.group(1) == stream):
                 version = int(m.group(2))
-        if sid is None:
-            sid = tags[0] if tags else ""
-        return RawEvent(se.position, sid, version, ev.event_type, bytes(ev.data), tags)  # type: ignore[arg-type]
+        if sid_found is None:
+            sid_found = tags[0] if tags else ""
+        return sid_found, version
+
+    def _event(self, se: Any, stream: str | None = None) -> RawEvent:
+        ev = se.event
+        tags = tuple(ev.tags)
+        sid, version = self._id_version(tags, stream)
+        return RawEvent(se.position, sid, version, ev.event_type, ev.data, tags)  # type: ignore[arg-type]
+
+    def log_rows(
+        self, after: int | None = None, limit: int = 100, max_position: int | None = None,
+        raw: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """The log as tuples ``(position, stream id, version, type, data)`` (whole-log passes:
+        the catalog), without building events."""
+        start = int(after) + 1 if after is not None and after >= 0 else None
+        out = []
+        idv = self._id_version
+        for se in self._read(None, start=start, limit=int(limit)):
+            pos = se.position
+            if max_position is not None and pos > max_position:
+                break
+            ev = se.event
+            sid, version = idv(ev.tags)
+            out.append((pos, sid, version, ev.event_type, ev.data))
+        return out
 
     def _stream_tag(self, stream: str) -> str | None:
         """The ``originator:`` tag of a stream the user named (any UUID form), or None."""
@@ -364,14 +435,18 @@ class UmaStore:
 
 def open_umadb(url: str, api_key: str | None = None, tls_ca: str | None = None,
                timeout_s: float = 10.0) -> Database:
-    """Connect to a UmaDB server (read only) and check it answers (its head)."""
+    """Connect to a UmaDB server (read only) and check it answers (its head).
+
+    ``tls_ca``: the server's CA certificate (PEM; also ``?tls-ca=FILE`` in the URL): TLS on.
+    ``api_key``: sent only over TLS (the client refuses otherwise); never shown or stored."""
     import os
 
+    tls_ca = tls_ca or url_tls_ca(url)
     if tls_ca is not None and not os.path.isfile(tls_ca):
         raise StoreOpenError(f"--tls-ca {tls_ca}: no such file")
     client_url, display = parse_umadb_url(url, tls=tls_ca is not None)
     try:
-        import umadb
+        umadb = import_umadb()
     except ImportError as exc:  # pragma: no cover - a dependency
         raise StoreOpenError(f"the umadb client is not installed ({exc})") from None
     try:

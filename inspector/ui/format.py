@@ -70,19 +70,36 @@ def path_text(path: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in path) if path else "(root)"
 
 
-def hex_dump(data: bytes, limit: int = 64 * 1024) -> str:
-    """Classic 16-byte rows: offset, hex, ASCII. Long blobs are cut at ``limit`` bytes."""
+def hex_dump(data: bytes, limit: int = 64 * 1024, per_line: int = 16) -> str:
+    """Classic rows of ``per_line`` bytes (16, 8 or 4): offset, hex, ASCII. Long blobs are cut
+    at ``limit`` bytes."""
     lines = []
     view = data[:limit]
-    for off in range(0, len(view), 16):
-        chunk = view[off : off + 16]
-        hexpart = " ".join(f"{b:02x}" for b in chunk[:8])
-        if len(chunk) > 8:
-            hexpart += "  " + " ".join(f"{b:02x}" for b in chunk[8:])
+    half = max(1, per_line // 2)
+    width = 3 * per_line + (1 if per_line > half else 0)
+    for off in range(0, len(view), per_line):
+        chunk = view[off : off + per_line]
+        hexpart = " ".join(f"{b:02x}" for b in chunk[:half])
+        if len(chunk) > half:
+            hexpart += "  " + " ".join(f"{b:02x}" for b in chunk[half:])
         text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
-        lines.append(f"{off:08x}  {hexpart:<49} |{text}|")
+        lines.append(f"{off:08x}  {hexpart:<{width}} |{text}|")
     if len(data) > limit:
         lines.append(f"… {len(data) - limit:,} more bytes not shown")
     if not data:
         lines.append("(empty)")
     return "\n".join(lines)
+
+
+def hex_line_chars(per_line: int) -> int:
+    """Characters of one :func:`hex_dump` row of ``per_line`` bytes."""
+    return 8 + 2 + (3 * per_line + 1) + 1 + per_line + 2  # offset, hex, |ascii|
+
+
+def hex_bytes_per_line(columns: int) -> int:
+    """The widest row (16, 8 or 4 bytes) that fits ``columns`` characters, so the ASCII column
+    is never clipped."""
+    for n in (16, 8, 4):
+        if hex_line_chars(n) <= columns:
+            return n
+    return 4

@@ -52,6 +52,7 @@ from inspector.ui.workers import TaskRunner, Ticket
 
 LIVE_INTERVAL_MS = 1000
 DEFAULT_SIZE = (1440, 900)
+SPLIT_SHARES = (30, 33, 37)  # streams | events | state, in percent of the window width
 
 
 
@@ -109,6 +110,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.centre.addWidget(self.events_panel)
         self.centre.addWidget(self.detail)
         self.centre.setSizes([340, 300])
+        self.centre.setStretchFactor(0, 3)  # the event list grows and shrinks first
+        self.centre.setStretchFactor(1, 2)
 
         self.state_panel = StatePanel()
         self.state_panel.tree.blame_handler = self.blame
@@ -126,9 +129,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.main_split.addWidget(self.left_tabs)
         self.main_split.addWidget(self.centre)
         self.main_split.addWidget(self.right_tabs)
-        self.main_split.setStretchFactor(0, 0)
-        self.main_split.setStretchFactor(1, 1)
-        self.main_split.setStretchFactor(2, 1)
+        # proportional: every panel keeps its share at 1024 px as at 1920 px
+        for i, share in enumerate(SPLIT_SHARES):
+            self.main_split.setStretchFactor(i, share)
         self.main_split.setSizes([468, 470, 502])
 
         self.timeline = Timeline()
@@ -153,6 +156,10 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.find_dock.setWidget(self.find_panel)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.find_dock)
         self.find_dock.hide()
+        self.find_dock.visibilityChanged.connect(self._find_dock_visibility)
+        for split in (self.main_split, self.centre, self.vertical):
+            # the user's own sizes win over the proportional default from then on
+            split.splitterMoved.connect(lambda *_: setattr(self, "_splits_restored", True))
 
         self._build_toolbar()
         self._build_status()
@@ -165,6 +172,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         )
         self.events_panel.versionSelected.connect(self.set_version)
         self.events_panel.diffEndPicked.connect(self._diff_end_picked)
+        self.events_panel.whatIfPicked.connect(self._whatif_picked)
         self.events_panel.model.pageLoaded.connect(self._events_page_loaded)
         self.events_panel.model.loadFailed.connect(self.show_error)
         self.timeline.versionRequested.connect(self.set_version)
@@ -182,6 +190,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         for mod_name, cls_name, title in (
             ("inspector.ui.panels.snapshots", "SnapshotsPanel", "Snapshots"),
             ("inspector.ui.panels.projections", "ProjectionsPanel", "Projections"),
+            ("inspector.ui.panels.health", "HealthPanel", "Health"),
+            ("inspector.ui.panels.storage", "StoragePanel", "Types/Storage"),
+            ("inspector.ui.panels.whatif", "WhatIfPanel", "What-if"),
         ):
             try:
                 if (
@@ -215,6 +226,9 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             )
         if hasattr(panel, "snapshotsChanged"):
             panel.snapshotsChanged.connect(self._snapshots_changed)
+        if hasattr(panel, "eventActivated"):  # health, storage, what-if: go to an event
+            panel.eventActivated.connect(
+                lambda stream, version: self.open_stream(stream, version or None))
         if hasattr(panel, "catalogUpdated"):  # rebuilt/updated there: republish it here
             panel.catalogUpdated.connect(lambda _summary: self.catalog_feed.update())
 
@@ -259,10 +273,14 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         )
         tb.addWidget(spacer)
         self.goto_edit = QLineEdit()
-        self.goto_edit.setPlaceholderText("Go to stream id… (Ctrl+L)")
+        self.goto_edit.setPlaceholderText("Go to stream: id or its beginning… (Ctrl+L)")
         self.goto_edit.setClearButtonEnabled(True)
-        self.goto_edit.setFixedWidth(340)
-        self.goto_edit.returnPressed.connect(self._goto_entered)
+        self.goto_edit.setMinimumWidth(220)
+        self.goto_edit.setMaximumWidth(340)
+        from inspector.ui.goto import StreamGoto
+
+        self.goto = StreamGoto(self.goto_edit, self.runner, lambda: self.session,
+                               self.open_stream)
         tb.addWidget(self.goto_edit)
         self.live_box = QCheckBox("Live")
         self.live_box.setToolTip("Follow new events in the global log and the open stream")
@@ -344,7 +362,26 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         view.addAction(self.find_dock.toggleViewAction())
         view.addAction("Reset layout", self.reset_layout)
         help_menu = mb.addMenu("&Help")
+        self.act_shortcuts = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        self.act_shortcuts.setShortcut(QKeySequence("Ctrl+/"))
+        help_menu.addAction("&Documentation (command line, JSON)", self.show_docs)
+        help_menu.addSeparator()
         help_menu.addAction("&About Event History Inspector", self.show_about)
+
+    def _whatif_picked(self, what: str, version: int) -> None:
+        """Right-click "What-if" on an event: the What-if tab, skipping (and replaying) or
+        editing that version."""
+        lazy = self.extra_panels.get("What-if")
+        if lazy is None:
+            return
+        self.right_tabs.setCurrentWidget(lazy)
+        panel = lazy.panel()
+        if what == "skip":
+            panel.skip(version)
+            panel.run()
+        else:
+            panel.edit_version.setValue(version)
+            panel.edit_json.setFocus()
 
     def _diff_end_picked(self, end: str, version: int) -> None:
         self.right_tabs.setCurrentWidget(self.diff_panel)
@@ -361,6 +398,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state)
+        self._splits_restored = False
         for key, split in (
             ("main", self.main_split),
             ("centre", self.centre),
@@ -369,6 +407,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             v = s.value(f"window/split_{key}")
             if isinstance(v, QByteArray) and not v.isEmpty():
                 split.restoreState(v)
+                self._splits_restored = True
         self.left_tabs.setCurrentIndex(int(s.value("window/left_tab", 0) or 0))
         self.right_tabs.setCurrentIndex(int(s.value("window/right_tab", 0) or 0))
         speed = s.value("timeline/speed")
@@ -400,9 +439,25 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
     def reset_layout(self) -> None:
         self.resize(*self.default_size())
-        self.main_split.setSizes([468, 470, 502])
-        self.centre.setSizes([340, 300])
-        self.vertical.setSizes([660, 190])
+        self.split_proportionally()
+
+    def split_proportionally(self) -> None:
+        """Panel sizes in proportion to the window (:data:`SPLIT_SHARES`; the timeline gets
+        about a fifth of the height, at least its minimum)."""
+        width = max(self.main_split.width(), self.width() - 8)
+        self.main_split.setSizes([width * share // 100 for share in SPLIT_SHARES])
+        height = max(self.vertical.height(), self.height() - 90)
+        timeline = max(self.timeline.minimumSizeHint().height(), int(height * 0.24))
+        self.vertical.setSizes([height - timeline, timeline])
+        centre = max(self.centre.height(), height - timeline)
+        self.centre.setSizes([centre * 3 // 5, centre * 2 // 5])
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if not getattr(self, "_splits_restored", True):
+            self.split_proportionally()
+
+    _splits_restored = True
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
@@ -479,11 +534,6 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.goto_edit.setFocus()
         self.goto_edit.selectAll()
 
-    def _goto_entered(self) -> None:
-        text = self.goto_edit.text().strip()
-        if text:
-            self.open_stream(text)
-
     def open_stream(self, stream_id: str, version: int | None = None) -> None:
         """Show ``stream_id`` at ``version`` (default: its last version)."""
         session = self.session
@@ -554,6 +604,21 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.streamOpened.emit(info["id"])
 
     # -- about, drag and drop -----------------------------------------------------------------
+    def show_shortcuts(self) -> None:
+        from inspector.ui.help import ShortcutsDialog
+
+        menus = [a.menu() for a in self.menuBar().actions() if a.menu() is not None]
+        self.shortcuts_dialog = ShortcutsDialog(menus, self)
+        self.shortcuts_dialog.show()
+
+    def show_docs(self) -> None:
+        from inspector.ui.help import docs_url, open_docs
+
+        if not open_docs():
+            url = docs_url()
+            where = url.toLocalFile() if url is not None else "event-inspector --help"
+            self.show_info(f"The documentation (command line and JSON output): {where}")
+
     def show_about(self) -> None:
         from inspector.ui.about import AboutDialog
 

@@ -210,6 +210,7 @@ class OpeningMixin:
         self.banner.dismiss()
         self.statusBar().clearMessage()  # no message about the previous store stays
         self.goto_edit.clear()
+        self.goto.reset()
         self._pending_version = None
         self._find_total = 0
         self.find_panel.reset()

@@ -10,8 +10,35 @@ from PySide6.QtWidgets import QFileDialog
 from inspector.ui.workers import Ticket
 
 
+def export_folder() -> str:
+    """The user's documents folder (the home folder when the platform names none)."""
+    from PySide6.QtCore import QStandardPaths
+
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return docs if docs and os.path.isdir(docs) else os.path.expanduser("~")
+
+
+def safe_name(text: str) -> str:
+    """``text`` usable in a file name on every OS (ids may hold ``/``, ``:`` and spaces)."""
+    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip("._")
+    return keep[:120] or "export"
+
+
 class ToolsMixin:
     """MainWindow's Live polling, Find scans and exports."""
+
+    def export_name(self, what: str) -> str:
+        """The default file name: ``<stream>-events.csv``, ``<stream>-events.json``,
+        ``<stream>-v<V>-state.json``, ``<stream>-v<A>-v<B>-diff.json``."""
+        stream = safe_name(str((self.stream or {}).get("id", "export")))
+        if what == "csv":
+            return f"{stream}-events.csv"
+        if what == "events":
+            return f"{stream}-events.json"
+        if what == "state":
+            return f"{stream}-v{self.version}-state.json"
+        diff = self.diff or {}
+        return f"{stream}-v{diff.get('from', '')}-v{diff.get('to', self.version)}-diff.json"
 
     # -- live ---------------------------------------------------------------------------------
     def set_live(self, on: bool) -> None:
@@ -50,6 +77,10 @@ class ToolsMixin:
         if self.session is None:
             return
         self.log_panel.model.poll()
+        head = r.get("max_position")
+        known = self.streams_panel.totals.get("max_position")
+        if head is not None and known is not None and head > known:
+            self._load_totals()  # the footer's stream and event counts follow the store
         stream = self.stream
         if stream is None or sid != stream["id"] or r.get("last") is None:
             return
@@ -71,10 +102,42 @@ class ToolsMixin:
 
     # -- find ---------------------------------------------------------------------------------
     def show_find(self) -> None:
+        opening = not self.find_dock.isVisible()
         self.find_dock.show()
         self.find_dock.raise_()
+        if opening:
+            self._make_room_for_find()
         self.find_panel.query.setFocus()
         self.find_panel.query.selectAll()
+
+    def _make_room_for_find(self) -> None:
+        """Give the Find dock about a third of the window, taken from the timeline first (down
+        to its minimum), so the event list keeps its rows; undone when the dock closes."""
+        from PySide6.QtCore import Qt, QTimer
+
+        dock_h = max(150, min(320, int(self.height() * 0.28)))
+        self.resizeDocks([self.find_dock], [dock_h], Qt.Orientation.Vertical)
+        before = self.vertical.sizes()
+        self._sizes_before_find = before
+
+        def shrink_timeline() -> None:
+            sizes = self.vertical.sizes()
+            total = sum(sizes)
+            least = self.timeline.minimumSizeHint().height()
+            timeline = max(least, before[1] - dock_h)
+            self.vertical.setSizes([max(0, total - timeline), timeline])
+            centre = sum(self.centre.sizes())
+            self.centre.setSizes([centre * 5 // 8, centre - centre * 5 // 8])  # the list first
+
+        QTimer.singleShot(0, shrink_timeline)
+
+    def _find_dock_visibility(self, visible: bool) -> None:
+        before = getattr(self, "_sizes_before_find", None)
+        if not visible and before is not None:
+            self._sizes_before_find = None
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, lambda: self.vertical.setSizes(before))
 
     def _find(self, q: Any, resume: bool) -> None:
         from inspector.ui.find import scan
@@ -125,11 +188,10 @@ class ToolsMixin:
             return
         if path is None:
             suffix = "csv" if what == "csv" else "json"
-            base = (self.stream or {}).get("id", "export")
             path, _ = QFileDialog.getSaveFileName(
                 self,
                 "Export",
-                os.path.join(os.getcwd(), f"{base}-{what}.{suffix}"),
+                os.path.join(export_folder(), self.export_name(what)),
                 "CSV (*.csv)" if suffix == "csv" else "JSON (*.json)",
             )
             if not path:

@@ -7,10 +7,12 @@ A rebuild runs on the task runner's pool; Cancel sets a flag the core checks bet
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,16 +25,20 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from inspector.ui.panels.base import OpsPanel
-from inspector.ui.widgets.common import compact_table, mono_font
+from inspector.ui.widgets.columns import fit_columns, install_copy
+from inspector.ui.widgets.common import PlaceholderStack, compact_table, elastic, mono_font
 from inspector.ui.widgets.days_chart import make_days_plot, plot_days
 from inspector.ui.workers import TaskRunner, Ticket
 
-COLUMNS = ("name", "table", "upstream", "position", "head", "lag")
+COLUMNS = ("Name", "Table", "Upstream", "Position", "Head", "Lag")
+RESULT_COLUMNS = ("Table", "Live rows", "Rebuilt rows", "Same", "First differences")
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 CATALOG = "catalog"
 LIVE_REFRESH_MS = 5000
 
@@ -54,8 +60,10 @@ class ProjectionsPanel(OpsPanel):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setStretchLastSection(True)
         compact_table(self.table)
+        fit_columns(self.table, elastic=(0, 1), min_elastic_px=50)
+        install_copy(self.table)
+        self.table_stack = PlaceholderStack(self.table, "Open a store to see its tracking rows.")
         self.refresh_btn = QPushButton("Refresh")
         self.live_box = QCheckBox("Live")
         self.live_box.setToolTip(f"Refresh every {LIVE_REFRESH_MS // 1000} s")
@@ -66,7 +74,7 @@ class ProjectionsPanel(OpsPanel):
         self.refresh_btn.clicked.connect(self.refresh)
 
         self.combo = QComboBox()
-        self.combo.setMinimumContentsLength(18)
+        self.combo.setMinimumContentsLength(10)
         self.dry_btn = QPushButton("Dry run")
         self.dry_btn.setToolTip("Rebuild into a scratch target and compare with the live view")
         self.rebuild_btn = QPushButton("Rebuild…")
@@ -85,29 +93,60 @@ class ProjectionsPanel(OpsPanel):
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setFont(mono_font())
+        self.output.setPlaceholderText("What the dry runs, rebuilds and catalog updates did.")
+        # A dry run's comparison, one row per compared table.
+        self.result_table = QTableWidget(0, len(RESULT_COLUMNS))
+        self.result_table.setHorizontalHeaderLabels(list(RESULT_COLUMNS))
+        self.result_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.result_table.setFont(mono_font())
+        compact_table(self.result_table)
+        fit_columns(self.result_table, elastic=(4,), min_elastic_px=60)
+        install_copy(self.result_table)
+        self.result_stack = PlaceholderStack(
+            self.result_table, "Dry run: rebuild into a scratch target and compare it with the "
+            "live view, table by table.")
         self.plot = self._make_plot()
+        self.plot_stack = PlaceholderStack(
+            self.plot if self.plot is not None else QLabel(),
+            "Update the catalog to chart the store's events per day by type.")
+        chart = QWidget()  # the catalog's chart with the button that brings it up to date
+        cl = QVBoxLayout(chart)
+        cl.setContentsMargins(0, 2, 0, 0)
+        catalog_row = QHBoxLayout()
+        catalog_row.addWidget(self.catalog_btn)
+        catalog_row.addStretch(1)
+        cl.addLayout(catalog_row)
+        cl.addWidget(self.plot_stack, 1)
+        self.lower = QTabWidget()
+        self.lower.setDocumentMode(True)
+        self.lower.addTab(self.result_stack, "Dry-run result")
+        self.lower.addTab(self.output, "Log")
+        self.lower.addTab(chart, "Events per day")
 
         top = QHBoxLayout()
         top.addWidget(self.refresh_btn)
         top.addWidget(self.live_box)
         top.addStretch(1)
-        top.addWidget(self.catalog_btn)  # here, not in the row below: it fits a narrow tab
         top.addWidget(self.write_btn)
         row = QHBoxLayout()
-        for w in (self.combo, self.dry_btn, self.rebuild_btn, self.cancel_btn):
+        row.addWidget(self.combo, 1)
+        for w in (self.dry_btn, self.rebuild_btn, self.cancel_btn):
             row.addWidget(w)
-        row.addStretch(1)
+        tracking = QWidget()
+        tl = QVBoxLayout(tracking)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(QLabel("<b>Tracking positions</b> (one row per tracking record)"))
+        tl.addWidget(self.table_stack, 1)
         split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(self.output)
-        if self.plot is not None:
-            split.addWidget(self.plot)
+        split.addWidget(tracking)
+        split.addWidget(self.lower)
+        split.setSizes([140, 300])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(top)
         lay.addLayout(row)
         lay.addWidget(self.progress)
-        lay.addWidget(self.progress_label)
+        lay.addWidget(elastic(self.progress_label))
         lay.addWidget(split, 1)
         self._update_buttons()
 
@@ -132,6 +171,15 @@ class ProjectionsPanel(OpsPanel):
         self.result = None
         self.catalog_summary = None
         self.table.setRowCount(0)
+        self.table_stack.show_message(
+            "Open a store to see its tracking rows." if self.store is None
+            else "Loading tracking rows…")
+        self.result_table.setRowCount(0)
+        self.result_stack.show_message(
+            "Dry run: rebuild into a scratch target and compare it with the live view, "
+            "table by table.")
+        self.plot_stack.show_message(
+            "Update the catalog to chart the store's events per day by type.")
         self.output.clear()
         self.progress.setValue(0)
         self.progress_label.setText("")
@@ -203,12 +251,26 @@ class ProjectionsPanel(OpsPanel):
         if self.store is None:
             return
         store = self.store
+        db = getattr(self.session, "db", None)
+        defs = list(self.definitions.values())
 
         def work(ticket: Ticket) -> list[dict[str, Any]]:
-            from inspector.core.projections import list_store_projections
+            from inspector.core.projections import (
+                ProjectionDef,
+                list_store_projections,
+                topic_filters,
+            )
+            from inspector.stores.writer import store_kind
 
             store.refresh()
-            return [e.to_json() for e in list_store_projections([store], [store])]
+            # Lags count only the topics a projection subscribes to: literal ones read from
+            # source, or those of a projection picked (imported) in this panel.
+            topics_of = topic_filters(
+                [], store_kind(store), [d for d in defs if isinstance(d, ProjectionDef)],
+                [d for d in defs if not isinstance(d, ProjectionDef)])
+            # Heads and lags come from the upstream application, which may be another one.
+            others = db.all_stores() if db is not None else [store]
+            return [e.to_json() for e in list_store_projections([store], others, topics_of)]
 
         self.runner.submit("projections-list", work, self._listed, self._failed,
                            label="projections")
@@ -218,9 +280,25 @@ class ProjectionsPanel(OpsPanel):
         self.table.setRowCount(len(entries))
         for i, e in enumerate(entries):
             table = e["table"] + (" (multi-row)" if e.get("multi_row") else "")
+            lag = e["lag"]
             for j, v in enumerate((e["name"], table, e["upstream"], e["position"], e["head"],
-                                   e["lag"])):
-                self.table.setItem(i, j, QTableWidgetItem("" if v is None else str(v)))
+                                   lag)):
+                if j == 5 and lag is not None and not e.get("lag_exact", True):
+                    text = f"≥{lag:,}"
+                elif j == 5 and lag is None:
+                    text = "?" if e.get("lag_note") else ""
+                else:
+                    text = "" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
+                item = QTableWidgetItem(text)
+                if j >= 3:
+                    item.setTextAlignment(RIGHT)
+                item.setToolTip(e["lag_note"] if j == 5 and e.get("lag_note") else str(v))
+                self.table.setItem(i, j, item)
+        if entries:
+            self.table_stack.show_content()
+        else:
+            self.table_stack.show_message("No tracking rows: no projection has run on this store.")
+        self.table.column_fitter.refit()
 
     def _failed(self, message: str) -> None:
         self._busy = False
@@ -254,6 +332,16 @@ class ProjectionsPanel(OpsPanel):
         pdef = self.definitions.get(name)
         paths = self._paths()
         domain = None if name == CATALOG else self._domain()
+        write_enabled = self.write_enabled
+        if name != CATALOG and write_enabled and pdef is not None:
+            from inspector.stores.writer import store_kind
+
+            if store_kind(store) == "postgres":
+                # a scratch schema in the store's database is a write: previewed, confirmed
+                from inspector.core.projections import scratch_plan
+
+                if not self.confirm(scratch_plan(store, pdef)):
+                    return
 
         def work(ticket: Ticket) -> dict[str, Any]:
             if name == CATALOG:
@@ -267,7 +355,8 @@ class ProjectionsPanel(OpsPanel):
 
             # Picked by the user: only now is its module imported.
             loaded = P.load_definition(pdef, paths, store_kind(store))
-            res = P.dry_run(store, codec, loaded, domain, progress=ticket.progress,
+            res = P.dry_run(store, codec, loaded, domain, write_enabled=write_enabled,
+                            progress=ticket.progress,
                             cancelled=cancel.is_set)
             return {**res.to_json(), "projection": name, "kind": "dry"}
 
@@ -369,7 +458,9 @@ class ProjectionsPanel(OpsPanel):
         self._busy = False
         self.result = result
         status = result["status"]
-        if result.get("head"):
+        if status == "done":
+            self.progress.setValue(self.progress.maximum())  # done is 100%, whatever it skipped
+        elif result.get("head"):
             self.progress.setValue(int(1000 * (result.get("position") or 0) / result["head"]))
         line = (f"{result['kind']} {result['projection']}: {status}, {result['processed']:,} "
                 f"events in {result['elapsed']:.2f} s; position {result['position']} of "
@@ -382,13 +473,8 @@ class ProjectionsPanel(OpsPanel):
             self.output.appendPlainText(f"error: {result['error']}")
         if status == "cancelled" and result["kind"] == "rebuild":
             self.output.appendPlainText("cancelled: run the rebuild again to resume")
-        for t, d in (result.get("differences") or {}).items():
-            same = "same" if d["same"] else "DIFFERENT"
-            self.output.appendPlainText(
-                f"  {t}: live {d['live_rows']} rows, rebuilt {d['rebuilt_rows']} rows — {same}")
-            for x in d["first_differences"]:
-                self.output.appendPlainText(f"    row {x['index']}: live {x['live']} "
-                                            f"rebuilt {x['rebuilt']}")
+        if result.get("kind") == "dry":
+            self._show_differences(result.get("differences") or {})
         if "summary" in result:
             cs = result["summary"]
             types = ", ".join(f"{t['type'].split(':')[-1]} {t['events']:,}" for t in cs["types"])
@@ -402,5 +488,38 @@ class ProjectionsPanel(OpsPanel):
         self.rebuildFinished.emit(result)
         self.refresh()
 
+    def _show_differences(self, differences: dict[str, Any]) -> None:
+        """The dry run's comparison as a grid: one row per table, its first differing rows."""
+        rows = list(differences.items())
+        self.result_table.setRowCount(len(rows))
+        for i, (table, d) in enumerate(rows):
+            firsts = "; ".join(
+                f"row {x['index']}: live {json.dumps(x['live'], default=str)} → rebuilt "
+                f"{json.dumps(x['rebuilt'], default=str)}"
+                for x in d.get("first_differences") or []
+            )
+            cells = (table, f"{d['live_rows']:,}", f"{d['rebuilt_rows']:,}",
+                     "same" if d["same"] else "DIFFERENT", firsts)
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j in (1, 2):
+                    item.setTextAlignment(RIGHT)
+                if j == 3 and not d["same"]:
+                    item.setForeground(QColor("#d03030"))
+                item.setToolTip(text)
+                self.result_table.setItem(i, j, item)
+        if rows:
+            self.result_stack.show_content()
+        else:
+            self.result_stack.show_message("The dry run compared no tables.")
+        self.result_table.column_fitter.refit()
+        self.lower.setCurrentWidget(self.result_stack)
+
     def _plot_days(self, per_day: list[dict[str, Any]]) -> None:
         plot_days(self.plot, per_day)
+        if per_day and self.plot is not None:
+            self.plot_stack.show_content()
+            self.lower.setCurrentIndex(2)
+        else:
+            self.plot_stack.show_message(
+                "Update the catalog to chart the store's events per day by type.")

@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.ui.panels.base import OpsPanel
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import compact_table, mono_font
 from inspector.ui.workers import TaskRunner, Ticket
 
-COLUMNS = ("version", "timestamp", "size", "ok", "differences")
+COLUMNS = ("Version", "Timestamp", "Size", "OK", "Differences")
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class SnapshotsPanel(OpsPanel):
@@ -45,8 +47,9 @@ class SnapshotsPanel(OpsPanel):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
         compact_table(self.table)
+        fit_columns(self.table, elastic=(4,), min_elastic_px=90)
+        install_copy(self.table)
         self.table.itemSelectionChanged.connect(self._show_selected)
         self.table.cellDoubleClicked.connect(
             lambda r, _c: self.versionActivated.emit(int(self.rows[r]["version"])))
@@ -69,11 +72,19 @@ class SnapshotsPanel(OpsPanel):
         self.take_btn.clicked.connect(lambda: self.take(self.version_box.value()))
         self.delete_btn.clicked.connect(self.delete_selected)
         self.write_btn.clicked.connect(self.request_write_mode)
-        buttons = QHBoxLayout()
-        for w in (self.refresh_btn, self.verify_btn, self.version_box, self.take_btn,
-                  self.delete_btn, self.write_btn):
-            buttons.addWidget(w)
-        buttons.addStretch(1)
+        # Two rows, so a narrow tab never clips a button: reading, then writing.
+        buttons = QVBoxLayout()
+        read_row = QHBoxLayout()
+        for w in (self.refresh_btn, self.verify_btn):
+            read_row.addWidget(w)
+        read_row.addStretch(1)
+        read_row.addWidget(self.write_btn)
+        write_row = QHBoxLayout()
+        for w in (self.version_box, self.take_btn, self.delete_btn):
+            write_row.addWidget(w)
+        write_row.addStretch(1)
+        buttons.addLayout(read_row)
+        buttons.addLayout(write_row)
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
         split.addWidget(self.detail)
@@ -183,8 +194,11 @@ class SnapshotsPanel(OpsPanel):
             cells = [r["version"], r.get("timestamp") or "", r["size"],
                      "" if ok is None else ("yes" if ok else "NO"), diffs]
             for j, v in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(str(v)))
-        self.table.resizeColumnsToContents()
+                item = QTableWidgetItem(str(v))
+                if j in (0, 2):
+                    item.setTextAlignment(RIGHT)
+                self.table.setItem(i, j, item)
+        self.table.column_fitter.refit()
         self.detail.clear()
 
     def _show_selected(self) -> None:

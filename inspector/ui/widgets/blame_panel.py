@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout
 
 from inspector.ui.format import path_text
 from inspector.ui.models.records import blame_model
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, mono_font, time_width
 
 HINT = "Right-click a field in the State tab and choose Blame to list the events that changed it."
@@ -28,11 +29,9 @@ class BlamePanel(QWidget):
         self.table.setFont(mono_font())
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         compact_table(self.table)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setColumnWidth(0, 70)
-        self.table.setColumnWidth(1, time_width(self.table))
-        self.table.setColumnWidth(2, 150)
-        self.table.setColumnWidth(3, 140)
+        fit_columns(self.table, elastic=(3, 4), caps={1: time_width(self.table), 2: 170},
+                    min_elastic_px=70)
+        install_copy(self.table)
         self.table.doubleClicked.connect(self._activated)
         self.table.activated.connect(self._activated)
         inner = QWidget()

@@ -51,6 +51,9 @@ class PlaceholderStack(QStackedWidget):
         self.label.setMargin(16)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setStyleSheet("color: palette(placeholder-text);")
+        # a sentence wraps to any width: it never sets the panel's minimum width
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(40)
         self.content = content
         self.addWidget(self.label)
         self.addWidget(content)

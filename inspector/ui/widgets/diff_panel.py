@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QRadioButton,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.ui.models.records import changes_model
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, mono_font
 
 
@@ -38,7 +38,7 @@ class DiffPanel(QWidget):
         for b in (self.from_box, self.to_box):
             b.setRange(0, 0)
             b.setKeyboardTracking(False)
-            b.setMinimumWidth(80)
+            b.setMinimumWidth(70)
         self.compare = QPushButton("Compare")
         self.compare.setToolTip("Diff the state at the first version against the second")
         self.compare.clicked.connect(self._compare)
@@ -51,20 +51,24 @@ class DiffPanel(QWidget):
         self.table.setFont(mono_font())
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         compact_table(self.table)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.setColumnWidth(0, 180)
-        self.table.setColumnWidth(1, 80)
-        self.table.setColumnWidth(2, 160)
-        bar = QHBoxLayout()
-        bar.addWidget(self.this_event)
-        bar.addSpacing(12)
-        bar.addWidget(self.between)
-        bar.addWidget(self.from_box)
-        bar.addWidget(QLabel("→"))
-        bar.addWidget(self.to_box)
-        bar.addWidget(self.compare)
-        bar.addStretch(1)
+        # Path, Change, Before, After: Before and After share the width (After never off screen)
+        fit_columns(self.table, elastic=(2, 3), caps={0: 220}, min_elastic_px=70)
+        install_copy(self.table)
+        # Two short rows rather than one long one: the tab stays narrow at 1024 px.
+        bar = QVBoxLayout()
+        modes = QHBoxLayout()
+        modes.addWidget(self.this_event)
+        modes.addSpacing(12)
+        modes.addWidget(self.between)
+        modes.addStretch(1)
+        versions = QHBoxLayout()
+        versions.addWidget(self.from_box)
+        versions.addWidget(QLabel("→"))
+        versions.addWidget(self.to_box)
+        versions.addWidget(self.compare)
+        versions.addStretch(1)
+        bar.addLayout(modes)
+        bar.addLayout(versions)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(0, 0, 0, 0)

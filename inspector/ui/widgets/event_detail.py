@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QPlainTextEdit,
+    QScrollArea,
+    QSizePolicy,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from inspector.ui.format import hex_dump, human_size, short_time
+from inspector.ui.format import hex_bytes_per_line, hex_dump, human_size, short_time
 from inspector.ui.widgets.common import PlaceholderStack, mono_font
 from inspector.ui.widgets.json_view import JsonView
 
@@ -40,13 +42,19 @@ class EventDetail(QWidget):
         self.hex.setReadOnly(True)
         self.hex.setFont(mono_font())
         self.hex.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.hex.viewport().installEventFilter(self)  # rows as wide as the view: see _fill_hex
+        self._hex_per_line = 0
         self.meta = QWidget()
         self.meta_form = QFormLayout(self.meta)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.tree, "Decoded")
         self.tabs.addTab(self.hex, "Raw bytes")
-        self.tabs.addTab(self.meta, "Metadata")
+        meta_scroll = QScrollArea()  # nine rows must not set the pane's minimum height
+        meta_scroll.setWidgetResizable(True)
+        meta_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        meta_scroll.setWidget(self.meta)
+        self.tabs.addTab(meta_scroll, "Metadata")
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -96,7 +104,8 @@ class EventDetail(QWidget):
             if self.tabs.currentWidget() is self.hex and self._last_error:
                 self.tabs.setCurrentWidget(self.tree)
         self._last_error = ev["error"] is not None
-        self.hex.setPlainText(hex_dump(ev.get("raw") or b""))
+        self._hex_per_line = 0
+        self._fill_hex()
         while self.meta_form.rowCount():
             self.meta_form.removeRow(0)
         for label, value in (
@@ -113,6 +122,29 @@ class EventDetail(QWidget):
             v = QLabel(str(value))
             v.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             v.setWordWrap(True)
+            v.setToolTip(str(value))
+            # ids and topics have no spaces to wrap at: let them be cut, not widen the panel
+            v.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            v.setMinimumWidth(40)
             self.meta_form.addRow(f"{label}:", v)
 
     _last_error = False
+
+    def hex_per_line(self) -> int:
+        """Bytes per hex row that fit the Raw bytes view's width (16, 8 or 4)."""
+        fm = self.hex.fontMetrics()
+        columns = (self.hex.viewport().width() - 8) // max(1, fm.horizontalAdvance("0"))
+        return hex_bytes_per_line(columns)
+
+    def _fill_hex(self) -> None:
+        ev = self.current_event
+        n = self.hex_per_line()
+        if ev is None or n == self._hex_per_line:
+            return
+        self._hex_per_line = n
+        self.hex.setPlainText(hex_dump(ev.get("raw") or b"", per_line=n))
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if obj is self.hex.viewport() and event.type() == QEvent.Type.Resize:
+            self._fill_hex()
+        return False

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QMenu,
     QTableView,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.format import short_topic
 from inspector.ui.models.events import EventsModel
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, mono_font, time_width
 from inspector.ui.workers import TaskRunner
 
@@ -38,6 +38,7 @@ class EventsTable(QTableView):
 class EventsPanel(QWidget):
     versionSelected = Signal(int)
     diffEndPicked = Signal(str, int)  # "from" or "to", version (right-click menu)
+    whatIfPicked = Signal(str, int)  # "skip" or "edit", version (right-click menu)
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,13 +52,10 @@ class EventsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        hh = self.view.horizontalHeader()
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        hh.setStretchLastSection(False)
-        self.view.setColumnWidth(0, 70)
-        self.view.setColumnWidth(1, time_width(self.view))
-        hh.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.view.setColumnWidth(3, 80)
+        # Version, Time, Type, Size: the type takes the rest (elided in the middle)
+        fit_columns(self.view, elastic=(2,), caps={1: time_width(self.view)},
+                    min_px={0: 56, 1: time_width(self.view)}, min_elastic_px=80)
+        install_copy(self.view)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -81,6 +79,12 @@ class EventsPanel(QWidget):
             a = QAction(text, self)
             a.setObjectName(f"diff-{end}")
             a.triggered.connect(lambda _c=False, end=end, v=v: self.diffEndPicked.emit(end, v))
+            out.append(a)
+        for what, text in (("skip", f"What-if: without version {v}"),
+                           ("edit", f"What-if: edit version {v}…")):
+            a = QAction(text, self)
+            a.setObjectName(f"whatif-{what}")
+            a.triggered.connect(lambda _c=False, what=what, v=v: self.whatIfPicked.emit(what, v))
             out.append(a)
         return out
 
@@ -119,7 +123,15 @@ class EventsPanel(QWidget):
         )
         sm.blockSignals(False)
         self.view.scrollTo(idx, QAbstractItemView.ScrollHint.EnsureVisible)
+        # Rows inserted just now (Live) are laid out on the next pass: scroll again then.
+        QTimer.singleShot(0, lambda: self._ensure_visible(version))
         self.view.viewport().update()
+
+    def _ensure_visible(self, version: int) -> None:
+        row = self.model.row_of_version(version)
+        if 0 <= row < self.model.rowCount() and self.current_version() == version:
+            self.view.scrollTo(self.model.index(row, 0),
+                               QAbstractItemView.ScrollHint.EnsureVisible)
 
     def current_version(self) -> int | None:
         idx = self.view.currentIndex()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.find import SCAN_CAP, FindQuery, FindResult
 from inspector.ui.models.records import found_model
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import compact_table, elastic, mono_font
 
 SCOPE_STREAM = "stream"
@@ -61,9 +62,8 @@ class FindPanel(QWidget):
         self.table.setFont(mono_font())
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         compact_table(self.table)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for col, w in enumerate((80, 300, 70, 200)):
-            self.table.setColumnWidth(col, w)
+        fit_columns(self.table, elastic=(1,), caps={3: 260, 4: 240}, min_elastic_px=120)
+        install_copy(self.table)
         bar = QHBoxLayout()
         bar.addWidget(self.query, 3)
         bar.addWidget(self.type_edit, 1)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
     QLabel,
     QTableView,
     QVBoxLayout,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.ui.models.log import LogModel
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, elastic, mono_font
 from inspector.ui.workers import TaskRunner
 
@@ -32,12 +32,9 @@ class LogPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        hh = self.view.horizontalHeader()
-        hh.setStretchLastSection(True)
-        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for col, w in enumerate((64, 104, 56, 136)):
-            self.view.setColumnWidth(col, w)
+        # Position, Stream, Version, Type, Time: the time and type whole, the id elided
+        fit_columns(self.view, elastic=(1,), caps={3: 190, 4: 240}, min_elastic_px=110)
+        install_copy(self.view)
         self.stack = PlaceholderStack(self.view, "Open a store to see its global log.")
         self.info = elastic(QLabel())
         self.info.setStyleSheet("color: palette(placeholder-text);")
@@ -46,6 +43,10 @@ class LogPanel(QWidget):
         lay.addWidget(self.stack, 1)
         lay.addWidget(self.info)
         self.model.pageLoaded.connect(self._loaded)
+        # Live: when the newest row was on screen before new rows came, keep the newest in view
+        self._at_bottom = False
+        self.model.rowsAboutToBeInserted.connect(self._remember_bottom)
+        self.model.rowsInserted.connect(self._follow_bottom)
         self.model.loadFailed.connect(
             lambda m: self.stack.show_message(f"Could not read the log: {m}")
         )
@@ -73,6 +74,15 @@ class LogPanel(QWidget):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._load()
+
+    def _remember_bottom(self, *_: Any) -> None:
+        bar = self.view.verticalScrollBar()
+        self._at_bottom = bool(self.model.rows) and self.model.exhausted and (
+            bar.value() >= bar.maximum() - 2)
+
+    def _follow_bottom(self, *_: Any) -> None:
+        if self._at_bottom:
+            self.view.scrollToBottom()
 
     def _loaded(self, n: int) -> None:
         if n:

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.format import short_topic
 from inspector.ui.models.streams import StreamsModel
+from inspector.ui.widgets.columns import fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, elastic, mono_font
 from inspector.ui.workers import TaskRunner
 
@@ -47,13 +47,9 @@ class StreamsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        self.view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        hh = self.view.horizontalHeader()
-        hh.setStretchLastSection(True)
-        hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.view.setColumnWidth(0, self.view.fontMetrics().horizontalAdvance("0" * 36) + 14)
-        self.view.setColumnWidth(1, 60)
-        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # the id takes what version and type leave, elided in the middle (a31c3e…fe567e48)
+        fit_columns(self.view, elastic=(0,), caps={2: 170}, min_elastic_px=100)
+        install_copy(self.view)
         self.stack = PlaceholderStack(self.view, "Open a store (Ctrl+O) or drop a .db file here.")
         filters = QHBoxLayout()
         filters.setContentsMargins(0, 0, 0, 0)

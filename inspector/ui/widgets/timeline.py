@@ -57,6 +57,15 @@ class Timeline(QWidget):
         self.play_btn.setCheckable(True)
         self.fwd_btn = button("▷", "Next version (Ctrl+Down)")
         self.last_btn = button("▶|", "Last version (Ctrl+End)")
+        # One width for every transport button, the widest glyph's: Play turning into Pause
+        # never moves its neighbours.
+        transport = (self.first_btn, self.back_btn, self.play_btn, self.fwd_btn, self.last_btn)
+        widest = 0
+        for b in transport:
+            for glyph in (b.text(), "❚❚"):
+                widest = max(widest, b.fontMetrics().horizontalAdvance(glyph) + 16)
+        for b in transport:
+            b.setFixedWidth(max(30, widest))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider.setPageStep(10)
@@ -226,13 +235,20 @@ class Timeline(QWidget):
         pg.setConfigOptions(
             antialias=False, background=None, foreground=self.palette().text().color()
         )
-        axis = pg.DateAxisItem(orientation="bottom")
+        from inspector.ui.widgets.time_axis import make_time_axis
+
+        axis = make_time_axis("bottom")  # labels with date context at every zoom
+        self._axis = axis
         plot = pg.PlotWidget(axisItems={"bottom": axis})
-        plot.setMinimumHeight(90)
+        plot.setMinimumHeight(60)
         plot.setLabel("left", "version")
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.setMouseEnabled(x=True, y=False)
         item = plot.getPlotItem()
+        # Wheel zoom is on time; the version axis follows what is visible, so a zoomed-in
+        # stretch fills the height instead of lying flat along the bottom.
+        item.vb.setAutoVisible(y=True)
+        item.vb.enableAutoRange(axis="y")
         item.setDownsampling(auto=True, mode="peak")
         item.setClipToView(True)
         item.hideButtons()
@@ -288,7 +304,10 @@ class Timeline(QWidget):
         known = int(np.count_nonzero(~np.isnan(times))) if n else 0
         if n and not known:
             self.status.setText("")
-            self.show_placeholder("No event times to plot: the events could not be decoded.")
+            self.show_placeholder(
+                "No event times to plot: the events carry no timestamp (DCB decisions) "
+                "or could not be decoded."
+            )
             return
         self.placeholder.hide()
         self.plot.show()

@@ -172,7 +172,8 @@ def test_unknown_envelopes_are_kept() -> None:
 def test_error_values() -> None:
     c = Codec()
     cases = {
-        b"": "no cipher key",  # an empty blob: not JSON, perhaps encrypted
+        b"": "empty payload (0 bytes)",  # said as it is: not "encrypted"
+        b"\x01\x02 short": "too short to be encrypted",
         b"{\"a\": 1": "not JSON",
         b"{\"a\": \"\xff\"}": "not UTF-8",
         b"\x78\x9c garbage": "corrupt zlib",
@@ -187,7 +188,12 @@ def test_error_values() -> None:
         assert d.raw == blob
     ok = c.decode(b'{"a":' + b"[" * 400 + b"]" * 400 + b"}")
     assert ok.ok
-    assert c.decode(None).error and c.decode(memoryview(b'{"a":1}')).data == {"a": 1}
+    assert c.decode(None).error == "empty payload (0 bytes)"
+    assert c.decode(memoryview(b'{"a":1}')).data == {"a": 1}
+    # JSON scalars are JSON: decoded as what they are, never "encrypted"
+    for blob, value in ((b"42", 42), (b'"text"', "text"), (b"null", None), (b"true", True)):
+        d = c.decode(blob)
+        assert d.error is None and d.data == value and not d.encrypted, (blob, d)
 
 
 def test_never_raises_on_random_bytes() -> None:

@@ -160,7 +160,12 @@ def sniff_encoding(store: Any, codec: Codec) -> tuple[str | None, bool | None, s
         return None, None, None
     decoded = [codec.decode(ev.state) for ev in events]
     compression = next((d.compression for d in decoded if d.compression and d.ok), None)
-    return compression, any(d.encrypted for d in decoded), decoded[-1].error
+    # One undecodable blob among plain events does not make the store encrypted: say so only
+    # when an event decrypted, or when none of the sample read as plain text.
+    plain = any(d.ok and not d.encrypted for d in decoded)
+    encrypted = any(d.ok and d.encrypted for d in decoded) or (
+        not plain and any(d.encrypted for d in decoded))
+    return compression, encrypted, decoded[-1].error
 
 
 def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> dict[str, Any]:

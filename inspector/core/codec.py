@@ -265,7 +265,7 @@ class Codec:
                 # with a key that failed to decrypt, a blob that is no plaintext is encrypted
                 return None, f"corrupt {kind} data: {exc}{hint}", kind, self._key is not None
         elif not _looks_like_json(blob) and self._key is None:
-            return None, _no_key_message(), None, True
+            return _not_json(blob)
         return blob, None, kind, encrypted
 
     def decode(self, state: bytes | bytearray | memoryview | None) -> Decoded:
@@ -373,8 +373,33 @@ def _parse_slow(text: bytes, maybe_encrypted: bool) -> tuple[Any, str | None]:
         return None, f"not JSON ({exc}){hint}"
 
 
+_SCALAR_START = frozenset(b'-0123456789"tfn')
+
+
+def _not_json(blob: bytes) -> tuple[bytes | None, str | None, str | None, bool]:
+    """What a payload that is neither a JSON object/array nor compressed is (no key given).
+
+    Empty (or NULL): said so. A JSON scalar (``42``, ``"text"``, ``null``): decoded as what it
+    is. Shorter than AES-GCM's 28 bytes of nonce and tag: not encrypted, damaged or unknown.
+    Anything else cannot be told from ciphertext without the key: encrypted or damaged.
+    """
+    if not blob:
+        return None, "empty payload (0 bytes)", None, False
+    head = blob.lstrip()[:1]
+    if head and head[0] in _SCALAR_START:
+        try:
+            orjson.loads(blob)
+            return blob, None, None, False
+        except orjson.JSONDecodeError:
+            pass
+    if len(blob) < 28:
+        return None, (f"not JSON, not compressed, and too short to be encrypted ({len(blob)} "
+                      f"bytes): damaged or in an unknown format"), None, False
+    return None, _no_key_message(), None, True
+
+
 def _no_key_message() -> str:
     return (
-        "encrypted payload and no cipher key"
-        " (give --cipher-key, EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)"
+        "not JSON or a known compression: encrypted and no cipher key (give --cipher-key,"
+        " EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY), or damaged"
     )

@@ -166,6 +166,7 @@ class Replayer:
         self._ids: dict[str, Any] = {}
         self._choices: dict[str, Any] = {}  # stream -> projector Choice (domain mode)
         self._no_key = not codec.has_key
+        self._snap_states: dict[Any, dict[str, Any]] = {}  # generic snapshot states (provenance)
 
     # -- mode ---------------------------------------------------------------------------------
     def _domain(self) -> Any:
@@ -752,11 +753,33 @@ class Replayer:
         cancelled: Cancelled | None = None,
     ) -> StateResult:
         with self._lock:
-            mode, reason = self._mode_and_reason(stream)
             _, v = self._bounds(stream, version)
-            ch = self._chain(stream, mode)
-            self._extend(ch, v, progress, cancelled)
+            mode, reason, ch = self._chain_for(stream, v, progress, cancelled)
             return self._result(ch, stream, v, mode, reason)
+
+    def _chain_for(
+        self,
+        stream: str,
+        v: int,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> tuple[str, str | None, _Chain]:
+        """(mode, reason, chain) for a request at version ``v``, replayed up to ``v``.
+
+        ``auto`` keeps domain mode only when the given code actually replays the stream up to
+        ``v`` (a failure after ``v`` leaves every earlier state exact); when it stops at or
+        before ``v`` and generic mode gets further, generic mode answers and says why.
+        """
+        mode, reason = self._mode_and_reason(stream)
+        ch = self._chain(stream, mode)
+        self._extend(ch, v, progress, cancelled)
+        if self.mode == "auto" and mode == DOMAIN and _fails_by(ch.failure, v):
+            g = self._chain(stream, GENERIC)
+            self._extend(g, v, progress, cancelled)
+            if _further(g.failure, ch.failure, v):
+                return GENERIC, _fallback_reason(ch.failure), g
+            self._chain(stream, mode)  # most recently used again
+        return mode, reason, ch
 
     def _result(
         self, ch: _Chain, stream: str, v: int, mode: str, reason: str | None
@@ -765,9 +788,38 @@ class Replayer:
         if ch.failure is not None and ch.failure.version is not None and v >= ch.failure.version:
             good = ch.replayed_to
             state = self._normalised(self._state_object(ch, good)) if good is not None else None
-            return StateResult(stream, v, mode, state, approx, ch.failure, good, reason)
-        obj = self._state_object(ch, v)
-        return StateResult(stream, v, mode, self._normalised(obj), approx, None, v, reason)
+            res = StateResult(stream, v, mode, state, approx, ch.failure, good, reason)
+        else:
+            obj = self._state_object(ch, v)
+            res = StateResult(stream, v, mode, self._normalised(obj), approx, None, v, reason)
+        if approx and res.state is not None and res.last_good_version is not None:
+            res.provenance = self._provenance(ch, res.state, res.last_good_version)
+        return res
+
+    def _provenance(self, ch: _Chain, state: dict[str, Any], v: int) -> dict[str, Any]:
+        """Generic mode: which top-level values come from the stored snapshot the state starts
+        from (the newest at or below ``v``) and which are inferred from later events.
+
+        A value equal to the snapshot's is counted as the snapshot's. Generic mode sets whole
+        top-level attributes, so top-level paths are its exact granularity.
+        """
+        snaps = ch.snapshots if ch.use_snapshots else None
+        below = [s for s in (snaps or {}) if s <= v]
+        if not below:
+            return {"snapshot_version": None, "from_snapshot": [],
+                    "inferred": [[k] for k in state]}
+        s = max(below)
+        key = (ch.stream, s, snaps[s].state)  # type: ignore[index]
+        snap = self._snap_states.get(key)
+        if snap is None:
+            raw = generic_snapshot_state(self.codec, snaps[s])  # type: ignore[index]
+            snap = normalise(raw) if isinstance(raw, dict) else {}
+            if len(self._snap_states) > 64:
+                self._snap_states.clear()
+            self._snap_states[key] = snap
+        same = [k for k in state if k in snap and snap[k] == state[k]]
+        return {"snapshot_version": s, "from_snapshot": [[k] for k in same],
+                "inferred": [[k] for k in state if k not in snap or snap[k] != state[k]]}
 
     @staticmethod
     def _normalised(obj: Any) -> dict[str, Any] | None:
@@ -798,10 +850,8 @@ class Replayer:
     def timestamps(self, stream: str) -> list[str | None]:
         """ISO timestamps by version offset, after a full replay (the timeline's data)."""
         with self._lock:
-            mode = self.mode_for(stream)
             last = self.store.require_stream(stream)
-            ch = self._chain(stream, mode)
-            self._extend(ch, last, None, None)
+            _, _, ch = self._chain_for(stream, last)
             return [None if t is None else iso_of(t) for t in self._seconds(ch)]
 
     def state_at_time(
@@ -818,39 +868,55 @@ class Replayer:
             last = self.store.require_stream(stream)
             ch = self._chain(stream, mode)
             self._extend(ch, last, progress, cancelled)
-            times = self._seconds(ch)
-            idx = -1
-            if None not in times and all(a <= b for a, b in zip(times, times[1:], strict=False)):
-                idx = bisect.bisect_right(times, when) - 1
-            else:
-                for i in range(len(times) - 1, -1, -1):
-                    t = times[i]
-                    if t is not None and t <= when:
-                        idx = i
-                        break
-            if idx < 0:
-                first = times[0] if times else None
-                when_first = iso_of(first) if first is not None else "?"
-                if ch.failure is not None and not times:
-                    return StateResult(
-                        stream, None, mode, None, mode == GENERIC, ch.failure, None, reason
-                    )
-                raise InspectorError(
-                    f"no event of {stream} at or before {at} (first event: {when_first})"
+            if self.mode == "auto" and mode == DOMAIN and ch.failure is not None:
+                # Domain mode answers only for times before its failure (see _chain_for).
+                g = self._chain(stream, GENERIC)
+                self._extend(g, last, progress, cancelled)
+                if _further(g.failure, ch.failure, last):
+                    res = self._at_time(g, stream, at, when, last, GENERIC,
+                                        _fallback_reason(ch.failure))
+                    if res.version is not None and not _fails_by(ch.failure, res.version):
+                        return self._result(ch, stream, res.version, mode, reason)
+                    return res
+            return self._at_time(ch, stream, at, when, last, mode, reason)
+
+    def _at_time(
+        self, ch: _Chain, stream: str, at: Any, when: float, last: int, mode: str,
+        reason: str | None,
+    ) -> StateResult:
+        """The state after the last event at or before ``when`` of a chain replayed to the end."""
+        times = self._seconds(ch)
+        idx = -1
+        if None not in times and all(a <= b for a, b in zip(times, times[1:], strict=False)):
+            idx = bisect.bisect_right(times, when) - 1
+        else:
+            for i in range(len(times) - 1, -1, -1):
+                t = times[i]
+                if t is not None and t <= when:
+                    idx = i
+                    break
+        if idx < 0:
+            first = times[0] if times else None
+            when_first = iso_of(first) if first is not None else "?"
+            if ch.failure is not None and not times:
+                return StateResult(
+                    stream, None, mode, None, mode == GENERIC, ch.failure, None, reason
                 )
-            assert ch.first_version is not None
-            v = ch.first_version + idx
-            if ch.failure is not None and v == ch.replayed_to and ch.replayed_to < last:
-                # The time lies after the last good event: say the replay stopped.
-                after_fail = v + 1 == ch.failure.version
-                if after_fail:
-                    return self._result(ch, stream, ch.failure.version, mode, reason)
-            return self._result(ch, stream, v, mode, reason)
+            raise InspectorError(
+                f"no event of {stream} at or before {at} (first event: {when_first})"
+            )
+        assert ch.first_version is not None
+        v = ch.first_version + idx
+        if ch.failure is not None and v == ch.replayed_to and ch.replayed_to < last:
+            # The time lies after the last good event: say the replay stopped.
+            after_fail = v + 1 == ch.failure.version
+            if after_fail:
+                return self._result(ch, stream, ch.failure.version, mode, reason)
+        return self._result(ch, stream, v, mode, reason)
 
     def diff(self, stream: str, from_version: int, to_version: int) -> dict[str, Any]:
         with self._lock:
-            a = self.state(stream, from_version)
-            b = self.state(stream, to_version)
+            a, b = self._pair(stream, from_version, to_version)
             out: dict[str, Any] = {
                 "stream": stream,
                 "from": from_version,
@@ -859,6 +925,8 @@ class Replayer:
                 "approximate": b.approximate,
                 "changes": diff_values(a.state, b.state),
             }
+            if b.mode_reason:
+                out["mode_reason"] = b.mode_reason
             err = b.error or a.error
             if err is not None:
                 out["error"] = err.to_json()
@@ -870,11 +938,25 @@ class Replayer:
         """The change made by the event at ``version`` (diff of version-1 and version)."""
         with self._lock:
             first, v = self._bounds(stream, version)
-            b = self.state(stream, v)
+            if v <= first:
+                b = self.state(stream, v)
+                return [] if b.error is not None else diff_values({}, b.state)
+            a, b = self._pair(stream, v - 1, v)
             if b.error is not None:
                 return []
-            old = self.state(stream, v - 1).state if v > first else {}
-            return diff_values(old, b.state)
+            return diff_values(a.state, b.state)
+
+    def _pair(self, stream: str, va: int, vb: int) -> tuple[StateResult, StateResult]:
+        """The states at ``va`` and ``vb`` in one mode (the mode ``vb`` is answered in)."""
+        _, vb = self._bounds(stream, vb)
+        _, va = self._bounds(stream, va)
+        b = self.state(stream, vb)
+        a = self.state(stream, va)
+        if a.mode != b.mode:
+            ch = self._chain(stream, b.mode)
+            self._extend(ch, va, None, None)
+            a = self._result(ch, stream, va, b.mode, b.mode_reason)
+        return a, b
 
     def blame(
         self,
@@ -897,10 +979,8 @@ class Replayer:
     ) -> dict[str, Any]:
         """Blame plus the replay mode and any failure that cut it short."""
         with self._lock:
-            mode, _ = self._mode_and_reason(stream)
             last = self.store.require_stream(stream)
-            ch = self._chain(stream, mode)
-            self._extend(ch, last, None, None)  # times and failure point
+            mode, reason, ch = self._chain_for(stream, last)  # times and failure point
             collect = BlameCollector(path, lambda v: self._time_iso(ch, v))
 
             stop = (
@@ -918,8 +998,10 @@ class Replayer:
                     cancelled=cancelled,
                 )
             except StepFailed as f:
-                return {"mode": mode, "changes": collect.rows, "error": f.failure}
-            return {"mode": mode, "changes": collect.rows, "error": ch.failure}
+                return {"mode": mode, "changes": collect.rows, "error": f.failure,
+                        "mode_reason": reason}
+            return {"mode": mode, "changes": collect.rows, "error": ch.failure,
+                    "mode_reason": reason}
 
     @staticmethod
     def _seconds(ch: _Chain) -> list[float | None]:
@@ -946,6 +1028,28 @@ class Replayer:
 
         with self._lock:
             return verify_snapshots(self, stream)
+
+
+def _fails_by(failure: ReplayFailure | None, v: int) -> bool:
+    """Whether a chain with ``failure`` cannot give the state at ``v``."""
+    return failure is not None and (failure.version is None or v >= failure.version)
+
+
+def _further(generic: ReplayFailure | None, domain: ReplayFailure | None, v: int) -> bool:
+    """Whether the generic chain answers ``v`` where the domain chain stopped (or gets further
+    than it: a version gap stops both at the same place, and then domain mode stays)."""
+    if not _fails_by(generic, v):
+        return True
+    gv = generic.version if generic is not None else None
+    dv = domain.version if domain is not None else None
+    return gv is not None and dv is not None and gv > dv
+
+
+def _fallback_reason(failure: ReplayFailure | None) -> str:
+    if failure is None or failure.version is None:
+        return f"the domain replay failed: {failure.message if failure else '?'}"
+    return (f"the domain replay stops at version {failure.version} "
+            f"({failure.topic or 'no topic'}): {failure.message}")
 
 
 def _next_multiple(first: int, interval: int, at_least: int) -> int:

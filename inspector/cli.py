@@ -61,12 +61,27 @@ def common_options() -> argparse.ArgumentParser:
     )
     g.add_argument("--app-class", metavar="MODULE:CLASS", help="the application class of the store")
     g.add_argument(
+        "--max-payload", type=_megabytes, default=None, metavar="MB",
+        help="largest event payload decoded, in MB after decompression/decryption"
+        " (default 64); a larger one is shown as a cut marker",
+    )
+    g.add_argument(
         "--projector", metavar="MODULE:FUNCTION",
         help="projector function of functional aggregates (as Repository.get's projector_func; "
         "default: the app class's snapshotting_projectors)",
     )
     g.add_argument("--json", action="store_true", help="machine-readable output")
     return p
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of MB: {text!r}") from None
+    if not 0 < value < 1e9:
+        raise argparse.ArgumentTypeError(f"must be a positive number of MB (got {text})")
+    return value
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
@@ -102,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        validate_args(args, option_names(parser, args))
         return int(args.func(args) or 0)
     except InspectorError as exc:
         print(f"event-inspector: {redact(one_line(exc))}", file=sys.stderr)
@@ -120,6 +136,73 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"{redact(one_line(exc))} (EVENT_INSPECTOR_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return 1
+
+
+INT64 = 2**63
+
+
+def option_names(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, str]:
+    """``dest -> how the user wrote it`` (``--from``, ``STREAM``) for the command that ran.
+
+    Also ``dest + "\\x00scalar"`` for options that take exactly one value.
+    """
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                names.update(option_names(chosen, args))
+        elif action.option_strings:
+            names[action.dest] = max(action.option_strings, key=len)
+            if action.nargs is None and type(action) is argparse._StoreAction:
+                names[f"{action.dest}\x00scalar"] = ""
+        else:
+            names.setdefault(action.dest, str(action.metavar or action.dest).upper())
+    return names
+
+
+def _has_surrogates(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _shown_bytes(text: str) -> str:
+    """The bytes the user gave, escaped (``ab\\xff``), at most 60 characters."""
+    try:
+        raw = os.fsencode(text)
+    except UnicodeError:
+        raw = text.encode("utf-8", "backslashreplace")
+    return repr(raw)[2:-1][:60]
+
+
+def validate_args(args: argparse.Namespace, names: dict[str, str]) -> None:
+    """Every parsed value fits what stores hold: integers in 64 bits, text valid UTF-8.
+
+    argparse's ``type=int`` accepts any size, and the shell hands over non-UTF-8 bytes as lone
+    surrogates; a store's versions and positions are 64-bit integers and its ids, topics and
+    names UTF-8 text, so such a value could only end in a driver's OverflowError or
+    UnicodeEncodeError. One line (InspectorError) names the argument instead.
+    """
+    for dest, value in vars(args).items():
+        name = names.get(dest, "--" + dest.replace("_", "-"))
+        if isinstance(value, list) and f"{dest}\x00scalar" in names:
+            # argparse turns ``--opt=--`` into an empty list
+            raise InspectorError(f"{name}: give a value")
+        for v in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(v, bool):
+                continue
+            if isinstance(v, int) and not -INT64 <= v < INT64:
+                raise InspectorError(
+                    f"{name} {v}: out of range (stores keep 64-bit integers: at most "
+                    f"{INT64 - 1:,})"
+                )
+            if isinstance(v, str) and _has_surrogates(v):
+                raise InspectorError(f"{name}: not valid UTF-8 text ({_shown_bytes(v)})")
+            if isinstance(v, str) and "\x00" in v:
+                raise InspectorError(f"{name}: holds a NUL character")
 
 
 def one_line(exc: BaseException) -> str:

@@ -56,6 +56,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     add_store_arg(p)
     p.add_argument("--definitions", action="store_true",
                    help="also list Projection classes found under --path")
+    p.add_argument("--projection", action="append", default=[], metavar="NAME|MODULE:CLASS",
+                   help="a projection whose topics filter its lag (imported; repeatable); "
+                        "literal topics are read from the source under --path without this")
     p.set_defaults(func=cmd_projections)
 
     p = sub.add_parser("rebuild", parents=[common, write],
@@ -64,7 +67,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("projection", metavar="PROJECTION",
                    help="'catalog', a Projection name found under --path, or MODULE:CLASS")
     p.add_argument("--dry-run", action="store_true",
-                   help="rebuild into a scratch target and compare")
+                   help="rebuild into a scratch target and compare (PostgreSQL: with --write, "
+                        "a scratch schema in this database; or --scratch URL)")
+    p.add_argument("--scratch", metavar="URL",
+                   help="PostgreSQL database for a dry run's scratch schema (instead of --write)")
     p.add_argument("--view", metavar="MODULE:CLASS", help="the view class (if not found)")
     p.add_argument("--batch", type=int, default=1000, help="events per committed batch")
     p.add_argument("--restart", action="store_true",
@@ -196,19 +202,25 @@ def _done(args: argparse.Namespace, plan: WritePlan, extra: dict[str, Any] | Non
 
 # -- projections ------------------------------------------------------------------------------
 def cmd_projections(args: argparse.Namespace) -> int:
-    from inspector.core.projections import discover_projections, list_projections
+    from inspector.core.projections import (
+        discover_projections,
+        list_projections,
+        topic_filters,
+    )
     from inspector.stores.writer import store_kind
 
     db, spec, codec = open_from_args(args)
     with db:
-        entries = [e.to_json() for e in list_projections(db, spec.app)]
         defs: list[dict[str, Any]] = []
         problems: list[str] = []
+        found: list[Any] = []
+        kind = store_kind(db.store(spec.app) if spec.app or len(db.apps) == 1
+                          else db.all_stores()[0])
         if args.definitions or args.path:
-            kind = store_kind(db.store(spec.app) if spec.app or len(db.apps) == 1
-                              else db.all_stores()[0])
             found, problems = discover_projections(list(args.path or []), kind)
             defs = [d.to_json() for d in found]
+        topics_of = topic_filters(list(args.path or []), kind, args.projection, found)
+        entries = [e.to_json() for e in list_projections(db, spec.app, topics_of)]
     for msg in problems:
         print(f"event-inspector: warning: cannot import {msg}", file=sys.stderr)
     if args.json:
@@ -220,8 +232,14 @@ def cmd_projections(args: argparse.Namespace) -> int:
     print_table(
         ["name", "table", "upstream", "position", "head", "lag"],
         [[e["name"], e["table"] + (" (multi-row)" if e["multi_row"] else ""), e["upstream"],
-          e["position"], e["head"], e["lag"]] for e in entries],
+          e["position"], e["head"], _lag_text(e)] for e in entries],
     )
+    notes = [f"{e['name']}: {e['lag_note']}" for e in entries if e.get("lag_note")]
+    for note in notes:
+        print(f"note: {note}")
+    if not entries:
+        print("no tracking rows: no projection or follower has recorded a position in "
+              + ("this application" if spec.app else "this database"), file=sys.stderr)
     if defs:
         print()
         print_table(["projection", "class", "view", "topics"],
@@ -230,9 +248,18 @@ def cmd_projections(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lag_text(e: dict[str, Any]) -> str:
+    if e["lag"] is None:
+        return "?"
+    return str(e["lag"]) if e.get("lag_exact", True) else f"≥{e['lag']}"
+
+
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    if args.dry_run == args.write:
-        raise InspectorError("rebuild: give exactly one of --dry-run or --write")
+    if not args.dry_run and not args.write:
+        raise InspectorError("rebuild: give --dry-run (compare with a clean rebuild) or --write "
+                             "(rebuild in place)")
+    if args.scratch and not args.dry_run:
+        raise InspectorError("--scratch is for --dry-run")
     if args.batch <= 0:
         raise InspectorError("--batch must be positive")
     if args.projection.lower() == "catalog":
@@ -248,10 +275,21 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         with _interruptible() as stop:
             report = _Reporter(args.json)
             if args.dry_run:
+                if kind == "postgres" and not args.scratch and not args.write:
+                    raise InspectorError(P.SCRATCH_ADVICE)
+                in_store = kind == "postgres" and not args.scratch and args.write
+                plan = P.scratch_plan(store, pdef) if in_store else None
+                if plan is not None and not _confirmed(args, plan):
+                    return 1
                 print(f"dry run of {pdef.name} ({pdef.spec}) into a scratch target ...",
                       file=sys.stderr)
                 res = P.dry_run(store, codec, pdef, domain, batch=args.batch, progress=report,
-                                cancelled=stop.is_set)
+                                cancelled=stop.is_set, write_enabled=args.write,
+                                scratch=args.scratch)
+                if plan is not None:
+                    from inspector.core.writes import append_audit
+
+                    append_audit(plan, res.status)
                 return _report_rebuild(args, res, None)
             # The lock first: a second rebuild is told "busy" before any plan or prompt.
             with P.rebuild_lock(store, pdef.name):

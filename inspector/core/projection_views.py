@@ -35,6 +35,8 @@ class ViewTarget:
     schema: str | None = None
     path: str | None = None
     scratch: bool = False
+    # reads of a view in another database (a --scratch database): (sql, params) -> rows
+    query: Any = None
 
 
 def live_target(store: SqlStore) -> ViewTarget:
@@ -278,9 +280,10 @@ def _iter_rows(store: SqlStore, target: ViewTarget, table: str) -> Iterator[list
             conn.close()
         return
     q = f"{quote_ident(target.schema or '')}.{quote_ident(table)}".replace("%", "%%")
-    n = len(store.query("SELECT column_name FROM information_schema.columns WHERE table_schema = %s"
-                        " AND table_name = %s", [target.schema, table]))
-    for r in store.query(f"SELECT * FROM {q} ORDER BY {_order_all(n)}"):
+    query = target.query or store.query
+    n = len(query("SELECT column_name FROM information_schema.columns WHERE table_schema = %s"
+                  " AND table_name = %s", [target.schema, table]))
+    for r in query(f"SELECT * FROM {q} ORDER BY {_order_all(n)}", []):
         yield [_plain(v) for v in r]
 
 

@@ -42,7 +42,6 @@ import json
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,13 +64,12 @@ from inspector.core.projection_views import (
     existing_tables,
     first_line,
     live_target,
-    pg_target,
     tracking_table_of,
     view_tables,
 )
 from inspector.core.writes import RowChange, WritePlan, data_dir, run_plan
-from inspector.stores.base import Database, SqlStore, quote_ident
-from inspector.stores.writer import StoreWriter, WriteError, redacted_location, store_kind
+from inspector.stores.base import LAG_SCAN_CAP, Database, SqlStore, quote_ident
+from inspector.stores.writer import StoreWriter, redacted_location, store_kind
 
 DEFAULT_BATCH = 1000
 
@@ -80,6 +78,23 @@ Cancelled = Callable[[], bool]
 
 
 # -- listing ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TopicFilter:
+    """What a projection subscribes to, as far as it is known.
+
+    ``topics``: the topics it filters on (empty: every event), or None when they are unknown;
+    ``source``: where they were read (``source`` for literals read with ``ast``, ``imported``
+    for a projection the user picked); ``reason``: why they are unknown."""
+
+    topics: tuple[str, ...] | None
+    source: str = ""
+    reason: str | None = None
+
+
+# Projection name (lower case) -> its topic filter; None: nothing known about it.
+TopicsOf = Callable[[str], "TopicFilter | None"]
+
+
 @dataclass
 class TrackingEntry:
     name: str
@@ -90,6 +105,9 @@ class TrackingEntry:
     lag: int | None
     schema: str | None = None
     multi_row: bool = False
+    lag_exact: bool = True
+    lag_note: str | None = None
+    topics: list[str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -101,7 +119,16 @@ class TrackingEntry:
             "lag": self.lag,
             "schema": self.schema,
             "multi_row": self.multi_row,
+            "lag_exact": self.lag_exact,
+            "lag_note": self.lag_note,
+            "topics": self.topics,
         }
+
+    def lag_text(self) -> str:
+        """The lag as shown in a table: a number, ``≥N`` past the scan cap, or ``?``."""
+        if self.lag is None:
+            return "?"
+        return f"{self.lag}" if self.lag_exact else f"≥{self.lag}"
 
 
 def projection_name_of(table: str) -> str:
@@ -152,41 +179,155 @@ def refresh_tracking_tables(store: SqlStore) -> list[str]:
     return found
 
 
-def list_projections(db: Database, app: str | None = None) -> list[TrackingEntry]:
+def list_projections(
+    db: Database, app: str | None = None, topics_of: TopicsOf | None = None
+) -> list[TrackingEntry]:
     """One entry per tracking row of the store's tracking tables (``__migration__`` excluded)."""
-    return list_store_projections([db.store(app)] if app else db.all_stores(), db.all_stores())
+    return list_store_projections([db.store(app)] if app else db.all_stores(), db.all_stores(),
+                                  topics_of)
 
 
-def list_store_projections(stores: Sequence[SqlStore],
-                           all_stores: Sequence[SqlStore]) -> list[TrackingEntry]:
-    """Tracking entries of ``stores``; heads from the upstream application among ``all_stores``."""
+def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlStore],
+                           topics_of: TopicsOf | None = None) -> list[TrackingEntry]:
+    """Tracking entries of ``stores``; heads and lags from the upstream application among
+    ``all_stores``.
+
+    ``lag`` is the number of the upstream's events after the tracked position that the
+    projection subscribes to (``topics_of`` its name: a topic filter read from source or from
+    a projection the user picked): an indexed, bounded count, so gaps in the positions (a
+    table shared by applications, rolled-back sequence values) do not inflate it. Topics that
+    cannot be known leave ``lag`` None with the reason in ``lag_note``."""
     heads: dict[str, int | None] = {}
     by_name = {s.name.lower(): s for s in all_stores}
+    by_app = {str(getattr(getattr(s, "tables", None), "application_name", "") or "").lower(): s
+              for s in all_stores}
     stores = [s for s in stores if getattr(s, "has_tracking", True)]  # DCB, UmaDB: none
     for st in stores:
         refresh_tracking_tables(st)
-    seen: set[tuple[str | None, str]] = set()
+    seen: set[tuple[str | None, str, str | None, str]] = set()
     out: list[TrackingEntry] = []
     for st in stores:
         for table in st.tables.tracking_tables:
-            key = (st.tables.schema, table)
-            if key in seen:
-                continue
-            seen.add(key)
-            multi = tracking_is_multi_row(st, table)
+            multi: bool | None = None
             for row in st.tracking_rows(table):
-                up = by_name.get(str(row.name).lower())
+                key = (st.tables.schema, table, row.follower, str(row.name))
+                if key in seen:
+                    continue
+                seen.add(key)
+                if multi is None:
+                    multi = tracking_is_multi_row(st, table)
+                up_key = str(row.name).lower()
+                up = by_name.get(up_key) or by_app.get(up_key)
                 src = up if up is not None else (st if len(by_name) == 1 else None)
-                head = None
-                if src is not None:
+                name = row.follower or projection_name_of(table)
+                entry = TrackingEntry(name, table, str(row.name), row.position, None, None,
+                                      st.tables.schema, bool(multi))
+                if src is None:
+                    entry.lag_note = (f"upstream application {row.name!r} is not in this "
+                                      f"database (applications: {', '.join(sorted(by_name))})")
+                else:
                     hk = f"{src.tables.schema}.{src.name}"
                     if hk not in heads:
                         heads[hk] = src.max_position()
-                    head = heads[hk]
-                lag = None if head is None else head - (row.position or 0)
-                out.append(TrackingEntry(projection_name_of(table), table, str(row.name),
-                                         row.position, head, lag, st.tables.schema, multi))
+                    entry.head = heads[hk]
+                    known = topics_of(name) if topics_of else None
+                    _set_lag(entry, src, known)
+                    if known is None and topics_of is not None and entry.lag is not None:
+                        entry.lag_note = (
+                            f"counts every later event: no projection named {name!r} was "
+                            f"found (give --path DIR, or --projection MODULE:CLASS, to count "
+                            f"only the topics it subscribes to)"
+                            + (f"; {entry.lag_note}" if entry.lag_note else ""))
+                out.append(entry)
     return out
+
+
+def _set_lag(entry: TrackingEntry, upstream: SqlStore, known: TopicFilter | None) -> None:
+    if known is not None and known.topics is None:
+        entry.lag_note = known.reason or f"the topics of projection {entry.name} are unknown"
+        return
+    topics = tuple(known.topics) if known is not None and known.topics else ()
+    count = upstream.count_after(entry.position, topics)
+    entry.lag, entry.lag_exact = count.value, count.exact
+    if known is not None:
+        entry.topics = list(topics)
+        if topics:
+            entry.lag_note = (f"counts only the {len(topics)} topic(s) {entry.name} subscribes "
+                              f"to (read from {known.source or 'its definition'})")
+    if not count.exact:
+        entry.lag_note = ((entry.lag_note + "; ") if entry.lag_note else "") + (
+            f"at least {count.value}: counted within the next {LAG_SCAN_CAP} events only")
+
+
+def topic_filters(
+    paths: Sequence[str], kind: str, picked: Sequence[str | ProjectionDef] = (),
+    found: Sequence[Any] | None = None,
+) -> TopicsOf:
+    """What each projection subscribes to, by name (case-insensitive), for :func:`_set_lag`.
+
+    Topics are read from source (``ast``, nothing imported) when the class gives them as
+    literal strings (:func:`discover_projections`, or ``found`` when already discovered);
+    a projection the user picked (``picked``: a name found under ``paths`` or
+    ``MODULE:CLASS``) is imported and its ``topics`` attribute wins. A projection found in
+    source whose topics are not literal, or a name several projections share, maps to an
+    unknown filter with the reason and how to fix it; an unknown name maps to None."""
+    known: dict[str, TopicFilter] = {}
+    if found is None and paths:
+        found = discover_projections(list(paths), kind)[0]
+    by_name: dict[str, list[Any]] = {}
+    for d in found or ():
+        by_name.setdefault(str(d.name).lower(), []).append(d)
+    for name, defs in by_name.items():
+        topics = {d.topics for d in defs}
+        if len(topics) > 1:
+            known[name] = TopicFilter(None, "source", (
+                f"several projections are named {defs[0].name!r} ("
+                + ", ".join(d.spec for d in defs) + "); pick one with --projection MODULE:CLASS"))
+        elif defs[0].topics is None:
+            d = defs[0]
+            known[name] = TopicFilter(None, "source", (
+                f"the topics of {d.spec} are not literal strings in its source, so they are "
+                f"not known without importing it; pick it (--projection {d.spec}) to count "
+                f"only its topics"))
+        else:
+            known[name] = TopicFilter(tuple(defs[0].topics), "source")
+    for spec in picked:
+        if isinstance(spec, ProjectionDef):  # already imported (picked in the GUI)
+            name, topics = spec.name, tuple(spec.topics)
+        else:
+            name, topics = _picked_topics(spec, paths, found or ())
+        known[name.lower()] = TopicFilter(topics, "imported")
+    return lambda name: known.get(name.lower())
+
+
+def _picked_topics(
+    spec: str, paths: Sequence[str], found: Sequence[Any]
+) -> tuple[str, tuple[str, ...]]:
+    """(name, topics) of a projection the user picked: imported, because it was named."""
+    from eventsourcing.projection import Projection
+
+    from inspector.core.domain import add_paths
+    from inspector.core.projection_defs import _import_spec
+
+    add_paths(list(paths))
+    target = spec
+    if ":" not in spec:
+        matches = [d for d in found if str(d.name).lower() == spec.lower()
+                   or d.spec.rpartition(":")[2].rsplit(".", 1)[-1].lower() == spec.lower()]
+        if len(matches) != 1:
+            known = ", ".join(sorted(str(d.name) for d in found)) or "none"
+            what = "is ambiguous" if matches else "was not found" + (
+                " (give --path DIR)" if not paths else "")
+            raise InspectorError(f"--projection {spec!r} {what} (found: {known}); "
+                                 f"or give MODULE:CLASS")
+        target = matches[0].spec
+    cls = _import_spec(target, "--projection")
+    if not (isinstance(cls, type) and issubclass(cls, Projection)):
+        raise InspectorError(f"--projection {spec}: not an eventsourcing Projection subclass")
+    topics = getattr(cls, "topics", ()) or ()
+    if not all(isinstance(t, str) for t in topics):
+        raise InspectorError(f"--projection {spec}: its topics are not strings: {topics!r}")
+    return str(cls.name), tuple(topics)
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -538,6 +679,10 @@ def run_in_place(
 
     try:
         require_write_mode(write_enabled, "rebuild")
+        if store_kind(store) == "sqlite":
+            from inspector.stores.writer import check_sqlite_writable, store_url
+
+            check_sqlite_writable(store_url(store))  # before the library's datastore writes
         with rebuild_lock(store, pdef.name):
             return _run_in_place(store, codec, pdef, domain, prepared, view, batch=batch,
                                  progress=progress, cancelled=cancelled)
@@ -606,6 +751,14 @@ def close_view(view: Any) -> None:
 
 
 # -- dry run ----------------------------------------------------------------------------------
+SCRATCH_ADVICE = (
+    "a dry run on PostgreSQL rebuilds the view into a scratch schema, and creating one in this "
+    "database is a write: add --write (the preview shows the schema it creates and drops), or "
+    "name a scratch database you may write with --scratch postgresql://user@host/scratchdb; "
+    "nothing was written"
+)
+
+
 def dry_run(
     store: SqlStore,
     codec: Codec,
@@ -615,25 +768,46 @@ def dry_run(
     batch: int = DEFAULT_BATCH,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
+    write_enabled: bool = False,
+    scratch: str | None = None,
+    scratch_password: str | None = None,
 ) -> RebuildResult:
-    """Rebuild into a scratch target and compare with the live view. The live store is untouched."""
+    """Rebuild into a scratch target and compare with the live view. The live view is untouched.
+
+    SQLite: a temporary SQLite file (the store's database is not written). PostgreSQL: a marked
+    scratch schema (:mod:`inspector.core.scratch`) in the database ``scratch`` names, or, in
+    write mode only, in the store's own database; otherwise InspectorError with that advice.
+    """
     kind = store_kind(store)
     scratch_dir: tempfile.TemporaryDirectory[str] | None = None
+    holder = None
+    reader = None
     if kind == "sqlite":
+        if scratch:
+            raise InspectorError("--scratch is for PostgreSQL stores (a SQLite dry run rebuilds "
+                                 "into a temporary file)")
         scratch_dir = tempfile.TemporaryDirectory(prefix="ei-dryrun-")
         path = os.path.join(scratch_dir.name, "view.db")
         target = ViewTarget("sqlite", {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                        "SQLITE_DBNAME": path}, path=path, scratch=True)
     else:
-        schema = f"ei_dryrun_{uuid.uuid4().hex[:10]}"
-        try:
-            _pg_admin(store, f"CREATE SCHEMA {quote_ident(schema)}")
-        except WriteError as exc:
-            raise InspectorError(
-                f"dry run: cannot create a scratch schema for the rebuilt view ({exc}); the role "
-                f"needs CREATE on the database (the live view and store are not touched)"
-            ) from None
-        target = pg_target(store, schema, scratch=True)
+        from inspector.core.scratch import ScratchSchema, pg_env, scratch_params
+
+        if scratch:
+            params, display = scratch_params(scratch, scratch_password)
+        elif write_enabled:
+            params = dict(store.connector.params)  # type: ignore[attr-defined]
+            display = redacted_location(store)
+        else:
+            raise InspectorError(SCRATCH_ADVICE)
+        holder = ScratchSchema(params, display)
+        schema = holder.create()
+        target = ViewTarget("postgres", pg_env(params, schema), schema=schema, scratch=True)
+        if scratch:
+            from inspector.stores.postgres import PgConnector
+
+            reader = PgConnector(scratch, password=scratch_password)
+            target.query = reader.query
     view = None
     try:
         view = build_view(pdef, target, create_table=True)
@@ -650,13 +824,24 @@ def dry_run(
             close_view(view)
         if scratch_dir is not None:
             scratch_dir.cleanup()
-        elif target.schema:
-            _pg_admin(store, f"DROP SCHEMA IF EXISTS {quote_ident(target.schema)} CASCADE")
+        if reader is not None:
+            reader.close()
+        if holder is not None:
+            holder.drop()
 
 
-def _pg_admin(store: SqlStore, sql: str) -> None:
-    with StoreWriter(store) as w, w.transaction():
-        w.execute(sql)
+def scratch_plan(store: SqlStore, pdef: ProjectionDef) -> WritePlan:
+    """The preview of a write-mode dry run on PostgreSQL: the scratch schema it creates."""
+    from inspector.core.scratch import MARK, PREFIX
+
+    return WritePlan(
+        "dry run (scratch schema)", redacted_location(store), store.name, [],
+        [f"creates a scratch schema {PREFIX}<hex> in this database (marked '{MARK}'), rebuilds "
+         f"{pdef.name}'s view there, compares it with the live view, and drops the schema; the "
+         f"live view and the store are not changed",
+         "a scratch schema left by a crashed dry run is dropped by the next one"],
+        {"projection": pdef.name},
+    )
 
 
 def summarise_differences(diff: dict[str, Any] | None) -> list[str]:

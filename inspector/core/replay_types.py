@@ -50,9 +50,11 @@ class StateResult:
     error: ReplayFailure | None = None
     last_good_version: int | None = None
     mode_reason: str | None = None
+    # generic mode: {"snapshot_version", "from_snapshot": [path], "inferred": [path]}
+    provenance: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "stream": self.stream,
             "version": self.version,
             "mode": self.mode,
@@ -62,6 +64,9 @@ class StateResult:
             "last_good_version": self.last_good_version,
             "mode_reason": self.mode_reason,
         }
+        if self.provenance is not None:
+            out["provenance"] = self.provenance
+        return out
 
 
 class StepFailed(Exception):
@@ -85,9 +90,16 @@ def parse_time(at: str | dt.datetime) -> dt.datetime:
     if isinstance(at, dt.datetime):
         return at
     try:
-        return dt.datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
+        t = dt.datetime.fromisoformat(at.strip().replace("Z", "+00:00"))
     except (ValueError, AttributeError):
         raise InspectorError(f"--at {at!r}: not an ISO 8601 date-time") from None
+    try:
+        t.timestamp()  # year 1 in a zone east of UTC is before year 1 in UTC, and so on
+    except (ValueError, OverflowError, OSError):
+        raise InspectorError(
+            f"--at {at!r}: out of range (give a time between years 1 and 9999 in UTC)"
+        ) from None
+    return t
 
 
 def failure_at(row: Row, message: str) -> ReplayFailure:

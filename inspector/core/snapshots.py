@@ -160,6 +160,7 @@ def prepare_take(
         table, ddl = snapshots_table_ddl(store)
         notes.append(f"creates the snapshots table as the library would: {ddl}")
     row = {
+        **store.row_scope,
         "originator_id": column_id(store, stream),
         "originator_version": int(stored.originator_version),
         "topic": stored.topic,
@@ -231,7 +232,8 @@ def prepare_delete(
 
     def apply(w: StoreWriter) -> None:
         for v in chosen:
-            n = w.delete_rows(table, {"originator_id": idv, "originator_version": v})
+            n = w.delete_rows(table, {**store.row_scope, "originator_id": idv,
+                                      "originator_version": v})
             if n != 1:
                 raise InspectorError(
                     f"snapshot at version {v} changed under us ({n} rows matched); rolled back"

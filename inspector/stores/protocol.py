@@ -21,7 +21,10 @@ Read API (every call bounded):
 - ``log(after, limit, topics, tags)`` -> ``[RawEvent]`` in position order: ``topics`` is a set of
   types (any matches), ``tags`` a set that must all be on the event (a DCB ``Selector``);
 - ``snapshots(stream, max_version)``, ``snapshot_signature(stream)``;
-- ``tracking()`` -> ``[TrackingRow]``; ``refresh()``, ``close()``.
+- ``tracking()`` -> ``[TrackingRow]``; ``refresh()``, ``close()``;
+- ``count_after(position, topics, scan_cap)`` -> :class:`Count`: events after a position (with
+  one of ``topics``), reading at most ``scan_cap`` events (then a lower bound, not exact): the
+  lag of a projection or follower.
 
 Capabilities (class attributes): ``writable`` (the write API of ``stores/writer.py``: snapshots,
 tracking, projections; SQL families only), ``has_snapshots``, ``has_tracking``, ``tagged``
@@ -68,9 +71,13 @@ class StreamRow:
 
 @dataclass(frozen=True, slots=True)
 class TrackingRow:
+    """One tracking position: ``name`` is the upstream application; ``follower`` the tracking
+    application where the table says so (Django's ``notification_tracking``), else None."""
+
     table: str
     name: str
     position: int | None
+    follower: str | None = None
 
 
 @dataclass(slots=True)
@@ -165,6 +172,10 @@ class EventStore(Protocol):
     def snapshot_signature(self, stream: str) -> tuple[Any, ...]: ...
 
     def tracking(self) -> list[TrackingRow]: ...
+
+    def count_after(
+        self, position: int | None, topics: Sequence[str] | None = None, scan_cap: int = ...
+    ) -> Count: ...
 
     def refresh(self) -> None: ...
 

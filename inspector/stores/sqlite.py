@@ -217,6 +217,13 @@ class SqliteStore(SqlStore):
     def refresh(self) -> None:
         self.connector.refresh()
 
+    def id_form_cache_key(self) -> str | None:
+        try:
+            st = os.stat(self.connector.path)
+        except OSError:
+            return None
+        return f"sqlite|{self.connector.path}|{st.st_dev}|{st.st_ino}|{self.tables.events_table}"
+
     def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
         rows = self.query("EXPLAIN QUERY PLAN " + sql, params)
         return "\n".join(str(r[-1]) for r in rows)
@@ -239,14 +246,20 @@ def open_sqlite(path: str) -> Database:
             tables = sqlite_tables(conn)
         except sqlite3.DatabaseError as exc:
             raise StoreOpenError(f"{path}: not a readable SQLite database ({exc})") from None
-        layout, apps = discover(tables)
+        from inspector.stores import django
+
+        django_apps = django.sqlite_apps(connector, tables)
+        if django_apps is not None:
+            layout, apps = django.LAYOUT, django_apps
+        else:
+            layout, apps = discover(tables)
         if not apps:
             raise StoreOpenError(f"{path}: {no_tables_message(tables)}")
         return Database(
             layout,
             connector.path,
             apps,
-            lambda t: SqliteStore(connector, t, apps, layout),
+            lambda t: django.make_store(SqliteStore, connector, t, apps, layout),
             connector.close,
         )
     except BaseException:

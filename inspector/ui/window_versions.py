@@ -6,7 +6,6 @@ import gc
 from typing import Any
 
 from inspector.core.diff import diff_values
-from inspector.ui.widgets.state_panel import highlights_of
 from inspector.ui.workers import Ticket
 
 STATE_CACHE = 16  # recently shown states kept for stepping back and forth
@@ -167,8 +166,7 @@ class VersionsMixin:
             return
         self.event_changes = changes
         if self.state_result is not None and self.state_result.error is None:
-            self.state_panel.tree.set_highlights(highlights_of(changes))
-            self.state_panel.expand_to(changes)
+            self.state_panel.show_changes(changes)
         if self.diff_panel.event_mode():
             self._show_event_diff()
         self.changesShown.emit(version)

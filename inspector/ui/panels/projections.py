@@ -251,12 +251,26 @@ class ProjectionsPanel(OpsPanel):
         if self.store is None:
             return
         store = self.store
+        db = getattr(self.session, "db", None)
+        defs = list(self.definitions.values())
 
         def work(ticket: Ticket) -> list[dict[str, Any]]:
-            from inspector.core.projections import list_store_projections
+            from inspector.core.projections import (
+                ProjectionDef,
+                list_store_projections,
+                topic_filters,
+            )
+            from inspector.stores.writer import store_kind
 
             store.refresh()
-            return [e.to_json() for e in list_store_projections([store], [store])]
+            # Lags count only the topics a projection subscribes to: literal ones read from
+            # source, or those of a projection picked (imported) in this panel.
+            topics_of = topic_filters(
+                [], store_kind(store), [d for d in defs if isinstance(d, ProjectionDef)],
+                [d for d in defs if not isinstance(d, ProjectionDef)])
+            # Heads and lags come from the upstream application, which may be another one.
+            others = db.all_stores() if db is not None else [store]
+            return [e.to_json() for e in list_store_projections([store], others, topics_of)]
 
         self.runner.submit("projections-list", work, self._listed, self._failed,
                            label="projections")
@@ -266,13 +280,19 @@ class ProjectionsPanel(OpsPanel):
         self.table.setRowCount(len(entries))
         for i, e in enumerate(entries):
             table = e["table"] + (" (multi-row)" if e.get("multi_row") else "")
+            lag = e["lag"]
             for j, v in enumerate((e["name"], table, e["upstream"], e["position"], e["head"],
-                                   e["lag"])):
-                text = "" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
+                                   lag)):
+                if j == 5 and lag is not None and not e.get("lag_exact", True):
+                    text = f"≥{lag:,}"
+                elif j == 5 and lag is None:
+                    text = "?" if e.get("lag_note") else ""
+                else:
+                    text = "" if v is None else (f"{v:,}" if isinstance(v, int) else str(v))
                 item = QTableWidgetItem(text)
                 if j >= 3:
                     item.setTextAlignment(RIGHT)
-                item.setToolTip(str(v))
+                item.setToolTip(e["lag_note"] if j == 5 and e.get("lag_note") else str(v))
                 self.table.setItem(i, j, item)
         if entries:
             self.table_stack.show_content()
@@ -312,6 +332,16 @@ class ProjectionsPanel(OpsPanel):
         pdef = self.definitions.get(name)
         paths = self._paths()
         domain = None if name == CATALOG else self._domain()
+        write_enabled = self.write_enabled
+        if name != CATALOG and write_enabled and pdef is not None:
+            from inspector.stores.writer import store_kind
+
+            if store_kind(store) == "postgres":
+                # a scratch schema in the store's database is a write: previewed, confirmed
+                from inspector.core.projections import scratch_plan
+
+                if not self.confirm(scratch_plan(store, pdef)):
+                    return
 
         def work(ticket: Ticket) -> dict[str, Any]:
             if name == CATALOG:
@@ -325,7 +355,8 @@ class ProjectionsPanel(OpsPanel):
 
             # Picked by the user: only now is its module imported.
             loaded = P.load_definition(pdef, paths, store_kind(store))
-            res = P.dry_run(store, codec, loaded, domain, progress=ticket.progress,
+            res = P.dry_run(store, codec, loaded, domain, write_enabled=write_enabled,
+                            progress=ticket.progress,
                             cancelled=cancel.is_set)
             return {**res.to_json(), "projection": name, "kind": "dry"}
 

@@ -137,6 +137,10 @@ def cmd_state(args: argparse.Namespace) -> int:
             res = rp.state(args.stream, version_at_position(store, args.stream, args.position))
         else:
             res = rp.state(args.stream, args.version)
+    if res.approximate and res.mode_reason and wants_domain(args):
+        # code was given but does not replay this far: say so where scripts look
+        print(f"event-inspector: note: generic mode (approximate): {res.mode_reason}",
+              file=sys.stderr)
     if args.json:
         dump_json(res.to_json())
     else:
@@ -144,6 +148,14 @@ def cmd_state(args: argparse.Namespace) -> int:
         print(f"stream:  {res.stream}")
         print(f"version: {res.last_good_version if res.error else res.version}")
         print(f"mode:    {label}" + (f" — {res.mode_reason}" if res.mode_reason else ""))
+        prov = res.provenance
+        if prov is not None:
+            inferred = ", ".join(str(p[0]) for p in prov["inferred"]) or "none"
+            if prov["snapshot_version"] is not None:
+                taken = ", ".join(str(p[0]) for p in prov["from_snapshot"]) or "none"
+                print(f"from the snapshot at version {prov['snapshot_version']}: {taken}")
+            print(f"inferred from events: {inferred}")
+            print("exact state: give your code with --path DIR and/or --app-class MODULE:CLASS")
         print()
         _print_state(res.state)
     _report_failure(res.error)
@@ -234,7 +246,8 @@ def cmd_blame(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(rows)
     else:
-        print(f"blame {args.field_path}  mode: {res['mode']}")
+        reason = res.get("mode_reason")
+        print(f"blame {args.field_path}  mode: {res['mode']}" + (f" — {reason}" if reason else ""))
         print()
         print_table(
             ["version", "timestamp", "type", "old", "new"],
@@ -247,10 +260,26 @@ def cmd_blame(args: argparse.Namespace) -> int:
     return 1 if res["error"] else 0
 
 
+def why_no_snapshots(store: Any, stream: str) -> str:
+    """Why a stream shows no snapshots: no table found for the application, or none taken."""
+    table = getattr(getattr(store, "tables", None), "snapshots_table", None)
+    if not getattr(store, "has_snapshots", True):
+        return f"this store ({store.layout}) keeps no snapshots"
+    if not table:
+        choices = getattr(store.tables, "snapshots_choices", None) or []
+        return (f"no snapshots table was found for application {store.name!r}"
+                + (f" (tables that fit: {', '.join(choices)}; pick one with --snapshots-table)"
+                   if choices else ""))
+    return f"stream {stream} has no snapshots in {table}"
+
+
 def cmd_snapshots(args: argparse.Namespace) -> int:
     store, db, codec = open_store(args)
     with db:
         store.require_stream(args.stream)
+        note = getattr(store.tables, "snapshots_note", None)
+        if note and not store.tables.snapshots_table:
+            raise InspectorError(note)
         if args.verify:
             rp = replayer_from_args(args, store, codec)
             rows = rp.verify_snapshots(args.stream)
@@ -258,6 +287,8 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
             from inspector.core.replay import snapshot_row
 
             rows = [snapshot_row(s, codec) for s in store.snapshots(args.stream)]
+    if not rows:
+        print(f"event-inspector: {why_no_snapshots(store, args.stream)}", file=sys.stderr)
     if args.json:
         dump_json(rows)
     else:

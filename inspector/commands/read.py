@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-
-import orjson
 
 from inspector.commands.support import (
     add_store_arg,
@@ -20,7 +17,7 @@ from inspector.commands.support import (
 from inspector.core.browse import events_json, store_info, streams_page
 from inspector.core.codec import Codec
 from inspector.core.errors import InspectorError
-from inspector.core.normalise import normalise
+from inspector.core.normalise import json_bytes as _json_bytes
 from inspector.core.search import DEFAULT_SCAN_CAP, search_log
 from inspector.stores.protocol import check_tags_supported
 
@@ -198,34 +195,88 @@ def cmd_events(args: argparse.Namespace) -> int:
             store, args.stream, args.from_version, args.to_version, args.limit
         )
         if args.json:  # streamed: memory stays bounded whatever the stream's length
-            out = sys.stdout.buffer
-            total, bad = 0, 0
-            first_bad: dict[str, Any] | None = None
-            out.write(b"[")
-            for raw in batches:
-                for row in event_rows(args, store, codec, raw):
-                    out.write(b"\n" if total == 0 else b",\n")
-                    out.write(json_bytes(row))
-                    total += 1
-                    if row.get("error"):
-                        bad += 1
-                        first_bad = first_bad or row
-            out.write(b"\n]\n" if total else b"]\n")
-            out.flush()
-            if first_bad is not None:
-                warn_line(bad, total, first_bad)
+            write_json_rows(row for raw in batches for row in event_rows(args, store, codec, raw))
             return 0
         rows = [row for raw in batches for row in event_rows(args, store, codec, raw)]
     _print_events(args, rows)
     return 0
 
 
+def write_json_rows(rows: Iterable[dict[str, Any]]) -> None:
+    """Stream ``rows`` to stdout as one JSON array, one row at a time (bounded memory).
+
+    A failure mid-stream still closes the array (stdout stays valid JSON) and is then raised
+    (one line on stderr, exit 1). Decode errors are summed up in one warning line at the end.
+    """
+    out = sys.stdout.buffer
+    total, bad = 0, 0
+    first_bad: dict[str, Any] | None = None
+    out.write(b"[")
+    try:
+        for row in rows:
+            data = json_bytes(row)  # before writing anything of it: a row is whole or absent
+            out.write(b"\n" if total == 0 else b",\n")
+            out.write(data)
+            total += 1
+            if row.get("error"):
+                bad += 1
+                first_bad = first_bad or row
+    finally:
+        out.write(b"\n]\n" if total else b"]\n")
+        out.flush()
+    if first_bad is not None:
+        warn_line(bad, total, first_bad)
+
+
 def json_bytes(obj: Any) -> bytes:
     """One JSON value as the ``--json`` output writes it (normalised, indented)."""
-    try:
-        return orjson.dumps(obj, default=normalise, option=orjson.OPT_INDENT_2)
-    except TypeError:  # e.g. integers beyond 64 bits
-        return json.dumps(obj, default=normalise, indent=2, ensure_ascii=False).encode("utf-8")
+    return _json_bytes(obj)
+
+
+LOG_BATCH = 1000
+
+
+def log_batches(
+    args: argparse.Namespace, store: Any, codec: Codec, topics: Sequence[str]
+) -> Iterator[list[Any]]:
+    """The events ``log`` shows, in position order, a bounded batch at a time."""
+    remaining = args.limit
+    cursor = args.after
+    if not args.contains:
+        while remaining > 0:
+            n = min(LOG_BATCH, remaining)
+            page = (
+                store.log(cursor, n, topics, tags=args.tags) if args.tags
+                else store.log(cursor, n, topics)
+            )
+            if page:
+                yield page
+                cursor = page[-1].position
+                remaining -= len(page)
+            if len(page) < n:
+                return
+        return
+    scanned = 0
+    while remaining > 0 and scanned < args.scan_limit:
+        result = search_log(
+            store, codec, args.contains, after=cursor, limit=min(LOG_BATCH, remaining),
+            topics=topics, scan_cap=args.scan_limit - scanned, tags=args.tags,
+        )
+        scanned += result.scanned
+        if result.events:
+            yield result.events
+            remaining -= len(result.events)
+        cursor = result.last_position
+        if result.exhausted:
+            return
+        if result.capped or scanned >= args.scan_limit:
+            if remaining > 0:
+                print(
+                    f"event-inspector: scanned {scanned:,} events without filling the page; "
+                    f"continue with --after {cursor}",
+                    file=sys.stderr,
+                )
+            return
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -234,22 +285,11 @@ def cmd_log(args: argparse.Namespace) -> int:
     topics = [*args.topic, *args.types]
     with db:
         check_tags_supported(store, args.tags)
-        if args.contains:
-            result = search_log(
-                store, codec, args.contains, after=args.after, limit=args.limit,
-                topics=topics, scan_cap=args.scan_limit, tags=args.tags,
-            )
-            raw = result.events
-            if result.capped:
-                print(
-                    f"event-inspector: scanned {result.scanned:,} events without filling the page; "
-                    f"continue with --after {result.last_position}",
-                    file=sys.stderr,
-                )
-        else:
-            raw = store.log(args.after, args.limit, topics, tags=args.tags) if args.tags \
-                else store.log(args.after, args.limit, topics)
-        rows = event_rows(args, store, codec, raw)
+        batches = log_batches(args, store, codec, topics)
+        if args.json:  # streamed, as ``events``: memory stays bounded at any --limit
+            write_json_rows(row for raw in batches for row in event_rows(args, store, codec, raw))
+            return 0
+        rows = [row for raw in batches for row in event_rows(args, store, codec, raw)]
     _print_events(args, rows)
     return 0
 

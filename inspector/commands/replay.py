@@ -137,6 +137,10 @@ def cmd_state(args: argparse.Namespace) -> int:
             res = rp.state(args.stream, version_at_position(store, args.stream, args.position))
         else:
             res = rp.state(args.stream, args.version)
+    if res.approximate and res.mode_reason and wants_domain(args):
+        # code was given but does not replay this far: say so where scripts look
+        print(f"event-inspector: note: generic mode (approximate): {res.mode_reason}",
+              file=sys.stderr)
     if args.json:
         dump_json(res.to_json())
     else:
@@ -144,6 +148,14 @@ def cmd_state(args: argparse.Namespace) -> int:
         print(f"stream:  {res.stream}")
         print(f"version: {res.last_good_version if res.error else res.version}")
         print(f"mode:    {label}" + (f" — {res.mode_reason}" if res.mode_reason else ""))
+        prov = res.provenance
+        if prov is not None:
+            inferred = ", ".join(str(p[0]) for p in prov["inferred"]) or "none"
+            if prov["snapshot_version"] is not None:
+                taken = ", ".join(str(p[0]) for p in prov["from_snapshot"]) or "none"
+                print(f"from the snapshot at version {prov['snapshot_version']}: {taken}")
+            print(f"inferred from events: {inferred}")
+            print("exact state: give your code with --path DIR and/or --app-class MODULE:CLASS")
         print()
         _print_state(res.state)
     _report_failure(res.error)
@@ -234,7 +246,8 @@ def cmd_blame(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(rows)
     else:
-        print(f"blame {args.field_path}  mode: {res['mode']}")
+        reason = res.get("mode_reason")
+        print(f"blame {args.field_path}  mode: {res['mode']}" + (f" — {reason}" if reason else ""))
         print()
         print_table(
             ["version", "timestamp", "type", "old", "new"],

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from inspector.core.codec import Codec, Decoded
+from inspector.core.damage import row_damage
 
 
 class RawEventLike(Protocol):
@@ -67,6 +68,11 @@ def timestamp_of(data: Any) -> str | None:
 def event_json(ev: RawEventLike, decoded: Decoded) -> dict[str, Any]:
     """One event as the ``events``/``log`` contract shows it (plus ``tags`` where events carry
     tags: the DCB families)."""
+    tags = getattr(ev, "tags", None)
+    # a damaged row of the library's tables (DCB events, with tags, have no stream/version)
+    damage = row_damage(ev.stream, ev.version, ev.topic) if tags is None else None
+    if damage is not None:  # shown with its raw values; the payload is not trusted either
+        decoded = Decoded(None, damage, decoded.compression, decoded.encrypted, decoded.raw)
     out = {
         "position": ev.position,
         "stream": ev.stream,

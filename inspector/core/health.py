@@ -233,7 +233,8 @@ class BatchScanner:
 
             t = aggregate_type(r[3], r[4], self.codec)[0]
             skip = not type_matches(t, self.type_filter)
-        return _StreamRun(self, r[1], canonical_id(r[1]), res, has_snaps, skip)
+        shown = getattr(self.store, "display_id", canonical_id)
+        return _StreamRun(self, r[1], shown(r[1]), res, has_snaps, skip)
 
 
 _ALT_BUFFER = 10_000  # rows after the newest snapshot kept before stepping its path eagerly

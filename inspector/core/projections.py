@@ -199,7 +199,7 @@ def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlS
     cannot be known leave ``lag`` None with the reason in ``lag_note``."""
     heads: dict[str, int | None] = {}
     by_name = {s.name.lower(): s for s in all_stores}
-    by_app = {str(getattr(s.tables, "application_name", "") or "").lower(): s
+    by_app = {str(getattr(getattr(s, "tables", None), "application_name", "") or "").lower(): s
               for s in all_stores}
     stores = [s for s in stores if getattr(s, "has_tracking", True)]  # DCB, UmaDB: none
     for st in stores:

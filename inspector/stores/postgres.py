@@ -399,6 +399,14 @@ class PgStore(SqlStore):
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connector.query(sql, params)
 
+    def not_id_form_sql(self, form: str) -> str:
+        """SQL true for an id that is not of ``form`` ('hex' or 'dashed')."""
+        h = "[0-9a-f]"
+        pattern = f"^{h}{{32}}$" if form == "hex" else (
+            f"^{h}{{8}}-{h}{{4}}-{h}{{4}}-{h}{{4}}-{h}{{12}}$"
+        )
+        return f"(originator_id::text !~ '{pattern}')"
+
     def query_events(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connector.query(sql, params, binary=True)
 

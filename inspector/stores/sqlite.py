@@ -217,6 +217,13 @@ class SqliteStore(SqlStore):
     def refresh(self) -> None:
         self.connector.refresh()
 
+    def id_form_cache_key(self) -> str | None:
+        try:
+            st = os.stat(self.connector.path)
+        except OSError:
+            return None
+        return f"sqlite|{self.connector.path}|{st.st_dev}|{st.st_ino}|{self.tables.events_table}"
+
     def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
         rows = self.query("EXPLAIN QUERY PLAN " + sql, params)
         return "\n".join(str(r[-1]) for r in rows)

@@ -40,6 +40,7 @@ class ConnectionSpec:
     env_colour: str | None = None  # "#rrggbb" or None
     production: bool = False
     mode: str = "auto"
+    max_payload_mb: float | None = None  # --max-payload: None is the codec's default (64 MB)
 
     def __post_init__(self) -> None:
         # A password typed into the URL never stays there: it moves to ``password`` (kept in

@@ -46,6 +46,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import pickle
+import sys
 import threading
 import time
 import uuid
@@ -56,7 +57,8 @@ from typing import Any
 import orjson
 
 from inspector.core.blame import BlameCollector, extract
-from inspector.core.codec import Codec
+from inspector.core.codec import Codec, loads_fast
+from inspector.core.damage import first_version, row_damage
 from inspector.core.diff import diff_values
 from inspector.core.errors import InspectorError
 from inspector.core.generic import generic_step, unwrap_leaf
@@ -136,6 +138,28 @@ class _Chain:
     cursor: tuple[int, Any] | None = None  # the last state handed out for reading
     prev: tuple[int, Any] | None = None  # a checkpoint-like copy of (last jump's version - 1)
     snap_sig: Any = None  # the stored snapshots' signature when ``snapshots`` was read
+
+
+def _damaged(row: Row) -> str:
+    return row_damage("", row[1], row[2]) or "damaged row"
+
+
+_DEEP_LIMIT = 20_000  # recursion limit for checkpoints of very deep states (pickle's C recursion)
+
+
+def _deep_pickle(state: Any) -> bytes:
+    """A checkpoint of a state nested deeper than the recursion limit allows (pickle with a
+    raised limit; loading a pickle is not recursive). StepFailed when even that is too deep."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _DEEP_LIMIT))
+    try:
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    except RecursionError:
+        raise StepFailed(
+            ReplayFailure(None, None, None, f"state nested deeper than {_DEEP_LIMIT} levels")
+        ) from None
+    finally:
+        sys.setrecursionlimit(old)
 
 
 class Replayer:
@@ -386,13 +410,18 @@ class Replayer:
             t0 = time.perf_counter()
             try:
                 blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            except RecursionError:  # a state nested deeper than the recursion limit
+                return _deep_pickle(state)
             except Exception:  # noqa: BLE001 - an unpicklable user object: keep a deep copy
                 return ("copy", deep_copy(state), 4096)
             if time.perf_counter() - t0 > _LONG_CALL:
                 ch.slow_pickle = True  # later checkpoints: Python-level copies, GIL released
                 ch.pickle_size = len(blob)
             return blob
-        return ("copy", deep_copy(state), ch.pickle_size)
+        try:
+            return ("copy", deep_copy(state), ch.pickle_size)
+        except RecursionError:
+            return _deep_pickle(state)
 
     def _adapt(self, ch: _Chain, save_s: float, replay_s: float, events: int) -> None:
         """Widen (or narrow back) the spacing so checkpoints take a bounded share of the time.
@@ -467,6 +496,8 @@ class Replayer:
         try:
             for row in rows:
                 v = row[1]
+                if type(v) is not int:
+                    raise StepFailed(failure_at(row, _damaged(row)))
                 if last is not None and v != last + 1:
                     raise StepFailed(
                         failure_at(row, f"version gap: expected version {last + 1}, found {v}")
@@ -544,7 +575,7 @@ class Replayer:
         Same results and bookkeeping as ``_run`` with ``_generic_step``; any row it cannot read
         plainly (compressed, odd JSON) goes through ``_generic_step``.
         """
-        loads = orjson.loads
+        loads = loads_fast  # orjson where exact (no integers beyond 64 bits, no deep nesting)
         decode_err = orjson.JSONDecodeError
         slow = self._generic_step
         stream = ch.stream
@@ -560,6 +591,8 @@ class Replayer:
         try:
             for row in rows:
                 v = row[1]
+                if type(v) is not int:
+                    raise StepFailed(failure_at(row, _damaged(row)))
                 if last is not None and v != last + 1:
                     raise StepFailed(
                         failure_at(row, f"version gap: expected version {last + 1}, found {v}")
@@ -736,7 +769,7 @@ class Replayer:
     # -- public API ---------------------------------------------------------------------------
     def _bounds(self, stream: str, version: int | None) -> tuple[int, int]:
         last = self.store.require_stream(stream)
-        first = self.store.stream_events(stream, limit=1)[0].version
+        first = first_version(self.store, stream, last)  # skips damaged rows sorted first
         v = last if version is None else int(version)
         if v < first or v > last:
             raise InspectorError(

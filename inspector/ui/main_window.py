@@ -550,11 +550,12 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
         def work(ticket: Ticket) -> dict[str, Any]:
             from inspector.core.browse import aggregate_type
+            from inspector.core.damage import first_version
 
             store = session.store
             last = store.require_stream(stream_id)
             first_ev = store.stream_events(stream_id, limit=1)
-            first = first_ev[0].version
+            first = first_version(store, stream_id, last)  # skips damaged rows sorted first
             canonical = first_ev[0].stream
             type_topic, _src = aggregate_type(first_ev[0].topic, first_ev[0].state, session.codec)
             snaps = [s.version for s in store.snapshots(canonical)]

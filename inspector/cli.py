@@ -45,6 +45,10 @@ def common_options() -> argparse.ArgumentParser:
     g.add_argument("--app", help="application whose tables to read (case-insensitive)")
     g.add_argument("--schema", help="PostgreSQL schema (default: search all schemas)")
     g.add_argument(
+        "--snapshots-table", metavar="NAME",
+        help="the application's snapshots table, where the schema leaves it ambiguous",
+    )
+    g.add_argument(
         "--cipher-key",
         help="AES key, base64 (default: EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)",
     )

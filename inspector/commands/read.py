@@ -92,7 +92,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"layout:      {info['layout']}")
     print(f"location:    {info['location']}")
     enc = info["encrypted"]
-    print(f"compression: {info['compression'] or 'none'}")
+    comp = info["compression"] or "none"
+    if info.get("compression_note"):
+        comp += f" ({info['compression_note']})"
+    print(f"compression: {comp}")
     print(f"encrypted:   {'yes' if enc else 'no' if enc is False else 'unknown'}")
     rows = []
     for a in info["applications"]:
@@ -113,6 +116,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     print()
     print_table(["application", "schema", "events", "streams", "max position", "snapshots",
                  "tracking"], rows)
+    for a in info["applications"]:
+        if a.get("snapshots_note"):
+            print(f"note: {a['snapshots_note']}")
     return 0
 
 
@@ -124,18 +130,55 @@ def check_limits(args: argparse.Namespace) -> None:
             raise InspectorError(f"--{name.replace('_', '-')} must be positive (got {value})")
 
 
+def why_no_streams(store: Any, args: argparse.Namespace) -> str:
+    """Why a streams page is empty (one line)."""
+    head = store.max_position()
+    if head is None:
+        return f"application {store.name!r} has no events"
+    parts = []
+    if args.prefix:
+        parts.append(f"id prefix {args.prefix!r}")
+    if args.type_filter:
+        parts.append(f"type {args.type_filter!r}")
+    if args.after:
+        parts.append(f"ids after {args.after!r}")
+    return f"no streams with {' and '.join(parts)} in application {store.name!r}" if parts \
+        else f"no streams in application {store.name!r}"
+
+
+def why_no_events(store: Any, after: int | None, topics: Sequence[str],
+                  contains: str | None = None) -> str:
+    """Why a log page is empty (one line)."""
+    head = store.max_position()
+    if head is None:
+        return f"application {store.name!r} has no events"
+    if after is not None and after >= head:
+        return f"no events after position {after}: the head of {store.name!r} is {head}"
+    what = []
+    if topics:
+        what.append(f"topic {', '.join(topics)}")
+    if contains:
+        what.append(f"text {contains!r}")
+    where = f" after position {after}" if after is not None else ""
+    return f"no events with {' and '.join(what)}{where} (head {head})" if what \
+        else f"no events{where} (head {head})"
+
+
 def cmd_streams(args: argparse.Namespace) -> int:
     check_limits(args)
     store, db, codec = open_store(args)
     with db:
         page = streams_page(store, codec, args.after, args.limit, args.prefix, args.type_filter,
                             progress=scan_progress())
+        why = why_no_streams(store, args) if not page.rows and not page.capped else None
     if page.capped:
         print(
             "event-inspector: --type scan stopped at its cap;"
             f" continue with --after {page.scanned_to}",
             file=sys.stderr,
         )
+    if why:
+        print(f"event-inspector: {why}", file=sys.stderr)
     if args.json:
         dump_json(page.rows)
         return 0
@@ -195,14 +238,26 @@ def cmd_events(args: argparse.Namespace) -> int:
             store, args.stream, args.from_version, args.to_version, args.limit
         )
         if args.json:  # streamed: memory stays bounded whatever the stream's length
-            write_json_rows(row for raw in batches for row in event_rows(args, store, codec, raw))
+            if not write_json_rows(
+                row for raw in batches for row in event_rows(args, store, codec, raw)
+            ):
+                print(f"event-inspector: {why_no_versions(store, args)}", file=sys.stderr)
             return 0
         rows = [row for raw in batches for row in event_rows(args, store, codec, raw)]
+        if not rows:
+            print(f"event-inspector: {why_no_versions(store, args)}", file=sys.stderr)
     _print_events(args, rows)
     return 0
 
 
-def write_json_rows(rows: Iterable[dict[str, Any]]) -> None:
+def why_no_versions(store: Any, args: argparse.Namespace) -> str:
+    last = store.last_version(args.stream)
+    return (f"stream {args.stream} has versions up to {last}; none in "
+            f"[{args.from_version if args.from_version is not None else '…'}, "
+            f"{args.to_version if args.to_version is not None else '…'}]")
+
+
+def write_json_rows(rows: Iterable[dict[str, Any]]) -> int:
     """Stream ``rows`` to stdout as one JSON array, one row at a time (bounded memory).
 
     A failure mid-stream still closes the array (stdout stays valid JSON) and is then raised
@@ -226,6 +281,7 @@ def write_json_rows(rows: Iterable[dict[str, Any]]) -> None:
         out.flush()
     if first_bad is not None:
         warn_line(bad, total, first_bad)
+    return total
 
 
 def json_bytes(obj: Any) -> bytes:
@@ -287,9 +343,16 @@ def cmd_log(args: argparse.Namespace) -> int:
         check_tags_supported(store, args.tags)
         batches = log_batches(args, store, codec, topics)
         if args.json:  # streamed, as ``events``: memory stays bounded at any --limit
-            write_json_rows(row for raw in batches for row in event_rows(args, store, codec, raw))
+            if not write_json_rows(
+                row for raw in batches for row in event_rows(args, store, codec, raw)
+            ):
+                print(f"event-inspector: {why_no_events(store, args.after, topics, args.contains)}",
+                      file=sys.stderr)
             return 0
         rows = [row for raw in batches for row in event_rows(args, store, codec, raw)]
+        if not rows:
+            print(f"event-inspector: {why_no_events(store, args.after, topics, args.contains)}",
+                  file=sys.stderr)
     _print_events(args, rows)
     return 0
 

@@ -260,10 +260,26 @@ def cmd_blame(args: argparse.Namespace) -> int:
     return 1 if res["error"] else 0
 
 
+def why_no_snapshots(store: Any, stream: str) -> str:
+    """Why a stream shows no snapshots: no table found for the application, or none taken."""
+    table = getattr(getattr(store, "tables", None), "snapshots_table", None)
+    if not getattr(store, "has_snapshots", True):
+        return f"this store ({store.layout}) keeps no snapshots"
+    if not table:
+        choices = getattr(store.tables, "snapshots_choices", None) or []
+        return (f"no snapshots table was found for application {store.name!r}"
+                + (f" (tables that fit: {', '.join(choices)}; pick one with --snapshots-table)"
+                   if choices else ""))
+    return f"stream {stream} has no snapshots in {table}"
+
+
 def cmd_snapshots(args: argparse.Namespace) -> int:
     store, db, codec = open_store(args)
     with db:
         store.require_stream(args.stream)
+        note = getattr(store.tables, "snapshots_note", None)
+        if note and not store.tables.snapshots_table:
+            raise InspectorError(note)
         if args.verify:
             rp = replayer_from_args(args, store, codec)
             rows = rp.verify_snapshots(args.stream)
@@ -271,6 +287,8 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
             from inspector.core.replay import snapshot_row
 
             rows = [snapshot_row(s, codec) for s in store.snapshots(args.stream)]
+    if not rows:
+        print(f"event-inspector: {why_no_snapshots(store, args.stream)}", file=sys.stderr)
     if args.json:
         dump_json(rows)
     else:

@@ -53,6 +53,14 @@ def open_from_args(args: argparse.Namespace) -> tuple[Database, StoreSpec, Codec
         spec.location, schema=spec.schema, password=spec.password,
         api_key=api_key or None, tls_ca=getattr(args, "tls_ca", None) or None,
     )
+    if getattr(args, "snapshots_table", None):
+        from inspector.stores.pairing import apply_snapshots_choice
+
+        try:
+            apply_snapshots_choice(db, spec.app, args.snapshots_table)
+        except BaseException:
+            db.close()
+            raise
     return db, spec, codec
 
 

@@ -209,6 +209,8 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
                 "snapshots": snaps.value,
                 "snapshots_exact": snaps.exact,
                 "snapshots_table": where.get("snapshots_table"),
+                "snapshots_note": where.get("snapshots_note"),
+                "snapshots_choices": where.get("snapshots_choices") or [],
                 "tracking": [
                     {"name": t.name, "table": t.table, "position": t.position}
                     for t in store.tracking()
@@ -220,7 +222,12 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
         "layout": db.layout,
         "location": db.location,
         "applications": apps,
-        "compression": compression,
+        # Compression sits inside the ciphertext: without the key it cannot be known.
+        "compression": "unknown" if encrypted and compression is None
+        and (not codec.has_key or errors) else compression,
+        "compression_note": "encrypted: give the cipher key (--cipher-key) to see the "
+        "compression" if encrypted and compression is None
+        and (not codec.has_key or errors) else None,
         "encrypted": encrypted,
         "decode_errors": errors,
         "elapsed_ms": round((time.perf_counter() - t0) * 1000, 1),

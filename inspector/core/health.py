@@ -274,8 +274,14 @@ class _StreamRun:
         :mod:`inspector.core.projector`, chosen from its first row) or the events' mutate."""
         if self._steps is None:
             dec = self.sc.decoder
+            domain = self.sc.domain
             if first is None:
                 return dec.step, dec.snapshot_aggregate
+            if getattr(domain, "projector", None) is None and not getattr(
+                domain, "projectors", None
+            ):  # no projector known: the events' own mutate (no extra decode per stream)
+                self._steps = (dec.step, dec.snapshot_aggregate)
+                return self._steps
             from inspector.core.projector import choose
 
             self._steps = choose(self.sc.domain, dec, first, self.oid).steps(dec)

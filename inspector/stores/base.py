@@ -53,6 +53,10 @@ class AppTables:
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     family: str = "sql"  # which store module reads these tables ("sql", "dcb", "django")
+    # The snapshot-shaped tables that fit the events table (stores/pairing.py), and why none
+    # was chosen when the pairing is ambiguous (the user picks with --snapshots-table).
+    snapshots_choices: list[str] = field(default_factory=list)
+    snapshots_note: str | None = None
 
 
 def quote_ident(name: str) -> str:
@@ -262,13 +266,16 @@ class SqlStore:
     # -- reads --------------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         """Where this application's events are: ``{"schema", "events_table", "snapshots_table",
-        "extra_columns"}``."""
+        "extra_columns", "snapshots_note", "snapshots_choices"}`` (the last two: why no
+        snapshots table was chosen, and the tables that fit; see ``stores/pairing.py``)."""
         t = self.tables
         return {
             "schema": t.schema,
             "events_table": t.events_table,
             "snapshots_table": t.snapshots_table,
             "extra_columns": t.extra_columns,
+            "snapshots_note": t.snapshots_note,
+            "snapshots_choices": list(t.snapshots_choices),
         }
 
     def max_position(self) -> int | None:
@@ -876,6 +883,16 @@ def check_app_choice(apps: list[AppTables], app: str | None) -> AppTables:
     for a in apps:
         if a.name.lower() == wanted:
             return a
+    # The same application in several schemas is listed as schema.name: say which to pick.
+    same = [a for a in apps if a.schema and a.name.lower() == f"{a.schema}.{wanted}".lower()]
+    if len(same) == 1:
+        return same[0]
+    if len(same) > 1:
+        raise InspectorError(
+            f"application {app!r} is ambiguous: it is in schemas "
+            + ", ".join(str(a.schema) for a in same)
+            + f"; pick one with --schema {same[0].schema} or --app {same[0].name}"
+        )
     raise InspectorError(
         f"no application {app!r} here; found: " + ", ".join(a.name for a in apps)
     )

@@ -363,10 +363,8 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
         extra = [c for c in extra if c != pos]
         layout = layout or lay
         apps.append(AppTables(app_prefix(name), name, pos, id_kind, schema, extra_columns=extra))
+    # Snapshot tables are paired with their events table from evidence (stores/pairing.py).
     for app in apps:
-        prefix = app_prefix(app.events_table)
-        if (app.schema, f"{prefix}_snapshots") in aggregates:
-            app.snapshots_table = f"{prefix}_snapshots"
         app.tracking_tables = sorted(tracking.get(app.schema or "", []))
     return layout, name_across_schemas(apps)
 
@@ -453,6 +451,34 @@ class PgStore(SqlStore):
         return self._track_cols[table]
 
 
+def pair_pg_snapshots(
+    connector: PgConnector, tables: list[TableShape], apps: list[AppTables]
+) -> None:
+    """Pair each application with its snapshots table from schema evidence (bounded reads).
+    ``tables`` are named ``schema\x00table`` as :func:`pg_tables` gives them."""
+    from inspector.stores.pairing import pair_snapshot_tables
+
+    used = {(a.schema, a.events_table) for a in apps}
+    shapes: dict[tuple[str | None, str], TableShape] = {}
+    candidates: list[tuple[str | None, TableShape]] = []
+    for t in tables:
+        schema, name = t.name.split("\x00", 1)
+        shape = TableShape(name, t.columns, t.types)
+        shapes[(schema, name)] = shape
+        if is_event_like(t) and (schema, name) not in used and not is_tracking(t) \
+                and "notification_id" not in t.colset and "id" not in t.colset:
+            candidates.append((schema, shape))
+    if not candidates:
+        return
+
+    def qualify(schema: str | None, name: str) -> str:
+        q = f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+        return q.replace("%", "%%")
+
+    pair_snapshot_tables(apps, {k: v for k, v in shapes.items() if k in used}, candidates,
+                         lambda sql, params: connector.query(sql, params), qualify, "%s")
+
+
 def open_postgres(
     url: str, schema: str | None = None, password: str | None = None,
     idle_timeout: float | None = None,
@@ -464,6 +490,7 @@ def open_postgres(
 
         dj_apps, dj_tables = django.pg_apps(connector, tables)
         layout, apps = discover([t for t in tables if t.name not in dj_tables])
+        pair_pg_snapshots(connector, [t for t in tables if t.name not in dj_tables], apps)
         dcb_apps = discover_dcb(tables)
         if dcb_apps:
             apps = [*apps, *dcb_apps]

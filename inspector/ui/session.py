@@ -109,6 +109,10 @@ def open_session(req: OpenRequest) -> Session:
         raise InspectorError("no store given: open a SQLite file or a database URL")
     db = open_database(req.location, schema=req.schema, password=req.password)
     try:
+        if req.snapshots_table:
+            from inspector.stores.pairing import apply_snapshots_choice
+
+            apply_snapshots_choice(db, req.app, req.snapshots_table)
         store = db.store(req.app)
         if req.app_class:  # the application's own ORIGINATOR_ID_TYPE (ids shown as it stores)
             from inspector.core.ids import app_id_type

@@ -144,6 +144,10 @@ class ConnectionDialog(QDialog):
         self.app_class = QLineEdit()
         self.app_class.setObjectName("appClass")
         self.app_class.setPlaceholderText("package.module:MyApplication (optional)")
+        self.snapshots_table = QLineEdit()
+        self.snapshots_table.setObjectName("snapshotsTable")
+        self.snapshots_table.setPlaceholderText(
+            "found from the schema (name it only when Test connection says it is ambiguous)")
         self.projector = QLineEdit()
         self.projector.setObjectName("projector")
         self.projector.setPlaceholderText(
@@ -190,6 +194,7 @@ class ConnectionDialog(QDialog):
         form.addRow("&Domain paths:", paths_row)
         form.addRow("Application c&lass:", self.app_class)
         form.addRow("Pro&jector function:", self.projector)
+        form.addRow("Snapshots &table:", self.snapshots_table)
         form.addRow("Replay &mode:", self.mode)
         form.addRow("Max pa&yload:", self.max_payload)
         form.addRow(QLabel(""))
@@ -309,6 +314,7 @@ class ConnectionDialog(QDialog):
         self.paths.setText(os.pathsep.join(full.paths))
         self.app_class.setText(full.app_class or "")
         self.projector.setText(full.projector or "")
+        self.snapshots_table.setText(full.snapshots_table or "")
         self.mode.setCurrentText(full.mode if full.mode in MODES else "auto")
         self.max_payload.setValue(full.max_payload_mb or DEFAULT_MAX_PAYLOAD_MB)
         self.profile_name.setText(full.profile_name or "")
@@ -336,6 +342,7 @@ class ConnectionDialog(QDialog):
             paths=paths,
             app_class=self.app_class.text().strip() or None,
             projector=self.projector.text().strip() or None,
+            snapshots_table=self.snapshots_table.text().strip() or None,
             profile_name=self.profile_name.text().strip() or None,
             env_colour=self.environment.currentData(),
             production=self.production.isChecked(),

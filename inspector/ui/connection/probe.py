@@ -17,6 +17,7 @@ class ProbedApp:
     name: str
     schema: str | None
     head: int | None = None  # max notification id (an index seek, never a count)
+    snapshots_note: str | None = None  # the snapshots table is ambiguous: pick one
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,10 @@ class ProbeResult:
             parts.append(f"{app.name}{where}{count}")
         n = len(self.apps)
         noun = "application" if n == 1 else "applications"
-        return f"{self.layout}: {n} {noun} — " + "; ".join(parts)
+        notes = [a.snapshots_note for a in self.apps if a.snapshots_note]
+        return f"{self.layout}: {n} {noun} — " + "; ".join(parts) + "".join(
+            f"\n{note.replace('--snapshots-table NAME', 'the Snapshots table field')}"
+            for note in notes)
 
 
 def probe(location: str, schema: str | None = None, password: str | None = None) -> ProbeResult:
@@ -51,7 +55,8 @@ def probe(location: str, schema: str | None = None, password: str | None = None)
                 head: int | None = db.store_for(tables).max_position()
             except Exception:  # noqa: BLE001 - the head is a nicety, never a failure
                 head = None
-            apps.append(ProbedApp(tables.name, tables.schema, head))
+            apps.append(ProbedApp(tables.name, tables.schema, head,
+                                  getattr(tables, "snapshots_note", None)))
         return ProbeResult(location, db.layout, apps)
     finally:
         db.close()

@@ -22,7 +22,8 @@ from inspector.ui.connection.settings import app_settings
 from inspector.ui.connection.spec import ConnectionSpec
 
 MAX_RECENT = 10
-_FIELDS = ("location", "schema", "app", "app_class", "projector", "env_colour", "mode")
+_FIELDS = ("location", "schema", "app", "app_class", "projector", "snapshots_table", "env_colour",
+           "mode")
 
 
 class ProfileStore:
@@ -190,6 +191,7 @@ def _read_array(
                     app=values["app"],
                     app_class=values["app_class"],
                     projector=values["projector"],
+                    snapshots_table=values["snapshots_table"],
                     env_colour=values["env_colour"],
                     mode=values["mode"] or "auto",
                     paths=[str(p) for p in paths] if isinstance(paths, list) else [],

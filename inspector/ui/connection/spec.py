@@ -36,6 +36,7 @@ class ConnectionSpec:
     paths: list[str] = field(default_factory=list)
     app_class: str | None = None
     projector: str | None = None  # MODULE:FUNCTION of functional aggregates (--projector)
+    snapshots_table: str | None = None  # --snapshots-table: where the schema is ambiguous
     profile_name: str | None = None
     env_colour: str | None = None  # "#rrggbb" or None
     production: bool = False

@@ -45,6 +45,10 @@ def common_options() -> argparse.ArgumentParser:
     g.add_argument("--app", help="application whose tables to read (case-insensitive)")
     g.add_argument("--schema", help="PostgreSQL schema (default: search all schemas)")
     g.add_argument(
+        "--snapshots-table", metavar="NAME",
+        help="the application's snapshots table, where the schema leaves it ambiguous",
+    )
+    g.add_argument(
         "--cipher-key",
         help="AES key, base64 (default: EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)",
     )
@@ -61,12 +65,27 @@ def common_options() -> argparse.ArgumentParser:
     )
     g.add_argument("--app-class", metavar="MODULE:CLASS", help="the application class of the store")
     g.add_argument(
+        "--max-payload", type=_megabytes, default=None, metavar="MB",
+        help="largest event payload decoded, in MB after decompression/decryption"
+        " (default 64); a larger one is shown as a cut marker",
+    )
+    g.add_argument(
         "--projector", metavar="MODULE:FUNCTION",
         help="projector function of functional aggregates (as Repository.get's projector_func; "
         "default: the app class's snapshotting_projectors)",
     )
     g.add_argument("--json", action="store_true", help="machine-readable output")
     return p
+
+
+def _megabytes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of MB: {text!r}") from None
+    if not 0 < value < 1e9:
+        raise argparse.ArgumentTypeError(f"must be a positive number of MB (got {text})")
+    return value
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:

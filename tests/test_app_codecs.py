@@ -133,3 +133,29 @@ def test_generic_mode_reads_gzip_without_code(tmp_path) -> None:
     assert r.json()["mode"] == "generic" and r.json()["state"]["text"].startswith("edit 6")
     r = run_cli("info", h.location, "--json")
     assert r.json()["compression"] == "gzip" and r.json()["encrypted"] is False
+
+
+def test_gui_event_list_decodes_with_the_app_codec(tmp_path, qtbot) -> None:
+    from PySide6.QtCore import QSettings
+
+    from inspector.ui.main_window import MainWindow
+    from inspector.ui.session import OpenRequest
+
+    h, ids = _write(None, tmp_path, "MsgpackNotes", C.write_notes, "sqlite", "plain")
+    w = MainWindow(settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    w.open_store(OpenRequest(h.location, paths=[H1], app_class="codecs_h1:MsgpackNotes"))
+    qtbot.waitUntil(lambda: w.session is not None and len(w.streams_panel.model.rows) > 0,
+                    timeout=15_000)
+    w.open_stream(ids[0], 3)
+    sp = w.state_panel
+    qtbot.waitUntil(lambda: sp.result is not None and sp.result.version == 3, timeout=15_000)
+    assert sp.result.mode == "domain" and sp.result.error is None
+    with h.open_app(C.MsgpackNotes) as app:
+        assert sp.result.state == _oracle(app, ids[0], 3)
+    model = w.events_panel.model
+    qtbot.waitUntil(lambda: model.event_at(0) is not None, timeout=15_000)
+    first = model.event_at(0)
+    assert first["error"] is None and first["data"]["text"] == "hello 0"
+    w.close()

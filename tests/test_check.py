@@ -95,7 +95,10 @@ def _stable(rep: dict) -> dict:
 def test_check_groups_each_kind_as_the_library_fails(tmp_path: Path) -> None:
     h, ids, name, root = _changed_store(tmp_path)
     junit = tmp_path / "check.xml"
+    before = {p.name: p.read_bytes() for p in Path(h.location).parent.glob("store.db*")}
     r = run_cli(*_args(h, name, root, "--json", "--junit", str(junit)))
+    after = {p.name: p.read_bytes() for p in Path(h.location).parent.glob("store.db*")}
+    assert after == before  # read-only: not a byte of the store (or a side file) changed
     assert r.code == 1, r.err
     rep = r.json()
     assert not rep["healthy"]

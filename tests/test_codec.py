@@ -25,6 +25,7 @@ from inspector.core.codec import (
     sniff_compression,
     unwrap_envelopes,
 )
+from inspector.core.cuts import is_cut
 from inspector.core.errors import InspectorError
 
 
@@ -169,17 +170,22 @@ def test_unknown_envelopes_are_kept() -> None:
     assert unwrap_envelopes([{"_type_": "uuid_hex", "_data_": "0" * 32}]) == [str(uuid.UUID(int=0))]
 
 
+def deepest(value: object) -> object:
+    while isinstance(value, (list, dict)) and value and not is_cut(value):
+        value = value[0] if isinstance(value, list) else next(iter(value.values()))
+    return value
+
+
 def test_error_values() -> None:
     c = Codec()
     cases = {
-        b"": "no cipher key",  # an empty blob: not JSON, perhaps encrypted
+        b"": "empty payload (0 bytes)",  # said as it is: not "encrypted"
+        b"\x01\x02 short": "too short to be encrypted",
         b"{\"a\": 1": "not JSON",
         b"{\"a\": \"\xff\"}": "not UTF-8",
         b"\x78\x9c garbage": "corrupt zlib",
         b"BZh9 garbage": "corrupt bz2",
         b"\xfd7zXZ\x00 garbage": "corrupt lzma",
-        b"[" * 5000 + b"]" * 5000: "nested too deeply",
-        b'{"a":' + b"[" * 600 + b"]" * 600 + b"}": "nested too deeply",
     }
     for blob, needle in cases.items():
         d = c.decode(blob)
@@ -187,7 +193,16 @@ def test_error_values() -> None:
         assert d.raw == blob
     ok = c.decode(b'{"a":' + b"[" * 400 + b"]" * 400 + b"}")
     assert ok.ok
-    assert c.decode(None).error and c.decode(memoryview(b'{"a":1}')).data == {"a": 1}
+    # deeper than the codec keeps: cut with the one marker, never an error for the whole event
+    for blob in (b"[" * 5000 + b"]" * 5000, b'{"a":' + b"[" * 600 + b"]" * 600 + b"}"):
+        d = c.decode(blob)
+        assert d.ok and is_cut(deepest(d.data)), deepest(d.data)
+    assert c.decode(None).error == "empty payload (0 bytes)"
+    assert c.decode(memoryview(b'{"a":1}')).data == {"a": 1}
+    # JSON scalars are JSON: decoded as what they are, never "encrypted"
+    for blob, value in ((b"42", 42), (b'"text"', "text"), (b"null", None), (b"true", True)):
+        d = c.decode(blob)
+        assert d.error is None and d.data == value and not d.encrypted, (blob, d)
 
 
 def test_never_raises_on_random_bytes() -> None:

@@ -73,6 +73,7 @@ def test_every_command_with_path_runs_no_unnamed_module(shelf) -> None:
         ["state", loc, bid], ["state", loc, bid, "--version", "2"],
         ["diff", loc, bid, "--from", "1", "--to", "4"], ["blame", loc, bid, "loans"],
         ["snapshots", loc, bid, "--verify"], ["projections", loc], ["catalog", loc],
+        ["check", loc], ["stats", loc], ["types", loc],
     ]
     for args in commands:
         for extra in ([], ["--json"]):

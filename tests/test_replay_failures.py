@@ -74,12 +74,21 @@ def test_apply_raises(tmp_path: Path, switches: None) -> None:
             r = rp.state(stream, v)
             assert r.error is None and r.state["_version"] == v
         assert rp.state(stream, 3).state == want_v3
-    r = run_cli("state", h.location, stream, "--path", DOMAINS, "--json")
+    r = run_cli("state", h.location, stream, "--path", DOMAINS, "--mode", "domain", "--json")
     assert r.code == 1
     out = r.json()
     assert out["state"] == want_v3
     assert out["error"]["version"] == 4
     assert "version 4" in r.err and "Gadget.PartAdded" in r.err and "cannot fit" in r.err
+    # auto: domain mode only up to the failure; after it, generic mode, saying why (issue 8 §6)
+    r = run_cli("state", h.location, stream, "--path", DOMAINS, "--json")
+    assert r.code == 0, r.err
+    out = r.json()
+    assert out["mode"] == "generic" and out["approximate"] is True and out["error"] is None
+    assert "version 4" in out["mode_reason"] and "cannot fit" in out["mode_reason"]
+    assert "version 4" in r.err and "generic" in r.err
+    r = run_cli("state", h.location, stream, "--path", DOMAINS, "--version", "3", "--json")
+    assert r.code == 0 and r.json()["mode"] == "domain" and r.json()["state"] == want_v3
 
 
 def test_version_gap(tmp_path: Path) -> None:
@@ -142,10 +151,16 @@ def test_unresolvable_topic_and_failing_upcaster(tmp_path: Path) -> None:
         assert res.error is not None and res.error.version == 3
         assert "upcaster upcast_v1_v2 failed" in res.error.message
         assert res.state["balance_cents"] == 100 and res.last_good_version == 2
-    r = run_cli("state", h.location, bad, "--path", DOMAINS, "--cipher-key", h.cipher_key)
+    r = run_cli("state", h.location, bad, "--path", DOMAINS, "--cipher-key", h.cipher_key,
+                "--mode", "domain")
     assert r.code == 1
     assert "balance_cents" in r.out  # prints what it has
     assert "upcast_v1_v2" in r.err and "position" in r.err
+    # auto falls back to generic mode after the failure and says why, in the output
+    r = run_cli("state", h.location, bad, "--path", DOMAINS, "--cipher-key", h.cipher_key)
+    assert r.code == 0, r.err
+    assert "mode:    generic (approximate) — the domain replay stops at version 3" in r.out
+    assert "upcast_v1_v2" in r.out and "inferred from events:" in r.out
     # generic mode needs no code: the whole stream folds (approximately)
     r = run_cli(
         "state", h.location, frozen, "--mode", "generic", "--cipher-key", h.cipher_key, "--json"

@@ -53,8 +53,10 @@ def _write_tickets(h: Any, ids: list[str]) -> None:
 def test_hex_string_ids_keep_their_form(
     kind: str, mixed: bool, tmp_path: Path, request: Any
 ) -> None:
-    """BaseAggregate[str] ids that happen to be 32 hex digits (ORIGINATOR_ID_TYPE=text): the
-    store shows them dashed, domain replay gives the aggregate its real id."""
+    """BaseAggregate[str] ids that happen to be 32 hex digits (ORIGINATOR_ID_TYPE=text): a store
+    whose every id is 32 lowercase hex shows them dashed (it holds UUIDs, as far as it shows);
+    beside a text id they are text ids, shown as stored. Either form is accepted, and domain
+    replay gives the aggregate its real id."""
     pg = request.getfixturevalue("pg") if kind == "postgres" else None
     h = store_env(kind, tmp_path=tmp_path, pg=pg, id_type="text")
     ids = [uuid.uuid4().hex, uuid.uuid4().hex] + (["ticket-plain"] if mixed else [])
@@ -69,7 +71,9 @@ def test_hex_string_ids_keep_their_form(
         for tid in ids:
             # the user names the stream as the inspector shows it (dashed) or as stored
             names = [str(uuid.UUID(hex=tid)), tid] if tid != "ticket-plain" else [tid]
-            assert names[0] in shown  # the display form (dashed for 32-hex ids)
+            if mixed:
+                names.reverse()
+            assert names[0] in shown  # the display form (dashed only where all ids are hex)
             for name in names:
                 for v in range(0, 6):
                     res = rp.state(name, v)

@@ -59,6 +59,7 @@ def request_from_args(args: argparse.Namespace) -> Any:
         app_class=app_class,
         projector=getattr(args, "projector", None),
         mode=args.mode,
+        max_payload_mb=getattr(args, "max_payload", None),
     )
 
 

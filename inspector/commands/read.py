@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
-
-import orjson
 
 from inspector.commands.support import (
     add_store_arg,
@@ -20,7 +17,7 @@ from inspector.commands.support import (
 from inspector.core.browse import events_json, store_info, streams_page
 from inspector.core.codec import Codec
 from inspector.core.errors import InspectorError
-from inspector.core.normalise import normalise
+from inspector.core.normalise import json_bytes as _json_bytes
 from inspector.core.search import DEFAULT_SCAN_CAP, search_log
 from inspector.stores.protocol import check_tags_supported
 
@@ -95,7 +92,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"layout:      {info['layout']}")
     print(f"location:    {info['location']}")
     enc = info["encrypted"]
-    print(f"compression: {info['compression'] or 'none'}")
+    comp = info["compression"] or "none"
+    if info.get("compression_note"):
+        comp += f" ({info['compression_note']})"
+    print(f"compression: {comp}")
     print(f"encrypted:   {'yes' if enc else 'no' if enc is False else 'unknown'}")
     rows = []
     for a in info["applications"]:
@@ -116,6 +116,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     print()
     print_table(["application", "schema", "events", "streams", "max position", "snapshots",
                  "tracking"], rows)
+    for a in info["applications"]:
+        if a.get("snapshots_note"):
+            print(f"note: {a['snapshots_note']}")
     return 0
 
 
@@ -127,18 +130,55 @@ def check_limits(args: argparse.Namespace) -> None:
             raise InspectorError(f"--{name.replace('_', '-')} must be positive (got {value})")
 
 
+def why_no_streams(store: Any, args: argparse.Namespace) -> str:
+    """Why a streams page is empty (one line)."""
+    head = store.max_position()
+    if head is None:
+        return f"application {store.name!r} has no events"
+    parts = []
+    if args.prefix:
+        parts.append(f"id prefix {args.prefix!r}")
+    if args.type_filter:
+        parts.append(f"type {args.type_filter!r}")
+    if args.after:
+        parts.append(f"ids after {args.after!r}")
+    return f"no streams with {' and '.join(parts)} in application {store.name!r}" if parts \
+        else f"no streams in application {store.name!r}"
+
+
+def why_no_events(store: Any, after: int | None, topics: Sequence[str],
+                  contains: str | None = None) -> str:
+    """Why a log page is empty (one line)."""
+    head = store.max_position()
+    if head is None:
+        return f"application {store.name!r} has no events"
+    if after is not None and after >= head:
+        return f"no events after position {after}: the head of {store.name!r} is {head}"
+    what = []
+    if topics:
+        what.append(f"topic {', '.join(topics)}")
+    if contains:
+        what.append(f"text {contains!r}")
+    where = f" after position {after}" if after is not None else ""
+    return f"no events with {' and '.join(what)}{where} (head {head})" if what \
+        else f"no events{where} (head {head})"
+
+
 def cmd_streams(args: argparse.Namespace) -> int:
     check_limits(args)
     store, db, codec = open_store(args)
     with db:
         page = streams_page(store, codec, args.after, args.limit, args.prefix, args.type_filter,
                             progress=scan_progress())
+        why = why_no_streams(store, args) if not page.rows and not page.capped else None
     if page.capped:
         print(
             "event-inspector: --type scan stopped at its cap;"
             f" continue with --after {page.scanned_to}",
             file=sys.stderr,
         )
+    if why:
+        print(f"event-inspector: {why}", file=sys.stderr)
     if args.json:
         dump_json(page.rows)
         return 0
@@ -198,34 +238,101 @@ def cmd_events(args: argparse.Namespace) -> int:
             store, args.stream, args.from_version, args.to_version, args.limit
         )
         if args.json:  # streamed: memory stays bounded whatever the stream's length
-            out = sys.stdout.buffer
-            total, bad = 0, 0
-            first_bad: dict[str, Any] | None = None
-            out.write(b"[")
-            for raw in batches:
-                for row in event_rows(args, store, codec, raw):
-                    out.write(b"\n" if total == 0 else b",\n")
-                    out.write(json_bytes(row))
-                    total += 1
-                    if row.get("error"):
-                        bad += 1
-                        first_bad = first_bad or row
-            out.write(b"\n]\n" if total else b"]\n")
-            out.flush()
-            if first_bad is not None:
-                warn_line(bad, total, first_bad)
+            if not write_json_rows(
+                row for raw in batches for row in event_rows(args, store, codec, raw)
+            ):
+                print(f"event-inspector: {why_no_versions(store, args)}", file=sys.stderr)
             return 0
         rows = [row for raw in batches for row in event_rows(args, store, codec, raw)]
+        if not rows:
+            print(f"event-inspector: {why_no_versions(store, args)}", file=sys.stderr)
     _print_events(args, rows)
     return 0
 
 
+def why_no_versions(store: Any, args: argparse.Namespace) -> str:
+    last = store.last_version(args.stream)
+    return (f"stream {args.stream} has versions up to {last}; none in "
+            f"[{args.from_version if args.from_version is not None else '…'}, "
+            f"{args.to_version if args.to_version is not None else '…'}]")
+
+
+def write_json_rows(rows: Iterable[dict[str, Any]]) -> int:
+    """Stream ``rows`` to stdout as one JSON array, one row at a time (bounded memory).
+
+    A failure mid-stream still closes the array (stdout stays valid JSON) and is then raised
+    (one line on stderr, exit 1). Decode errors are summed up in one warning line at the end.
+    """
+    out = sys.stdout.buffer
+    total, bad = 0, 0
+    first_bad: dict[str, Any] | None = None
+    out.write(b"[")
+    try:
+        for row in rows:
+            data = json_bytes(row)  # before writing anything of it: a row is whole or absent
+            out.write(b"\n" if total == 0 else b",\n")
+            out.write(data)
+            total += 1
+            if row.get("error"):
+                bad += 1
+                first_bad = first_bad or row
+    finally:
+        out.write(b"\n]\n" if total else b"]\n")
+        out.flush()
+    if first_bad is not None:
+        warn_line(bad, total, first_bad)
+    return total
+
+
 def json_bytes(obj: Any) -> bytes:
     """One JSON value as the ``--json`` output writes it (normalised, indented)."""
-    try:
-        return orjson.dumps(obj, default=normalise, option=orjson.OPT_INDENT_2)
-    except TypeError:  # e.g. integers beyond 64 bits
-        return json.dumps(obj, default=normalise, indent=2, ensure_ascii=False).encode("utf-8")
+    return _json_bytes(obj)
+
+
+LOG_BATCH = 1000
+
+
+def log_batches(
+    args: argparse.Namespace, store: Any, codec: Codec, topics: Sequence[str]
+) -> Iterator[list[Any]]:
+    """The events ``log`` shows, in position order, a bounded batch at a time."""
+    remaining = args.limit
+    cursor = args.after
+    if not args.contains:
+        while remaining > 0:
+            n = min(LOG_BATCH, remaining)
+            page = (
+                store.log(cursor, n, topics, tags=args.tags) if args.tags
+                else store.log(cursor, n, topics)
+            )
+            if page:
+                yield page
+                cursor = page[-1].position
+                remaining -= len(page)
+            if len(page) < n:
+                return
+        return
+    scanned = 0
+    while remaining > 0 and scanned < args.scan_limit:
+        result = search_log(
+            store, codec, args.contains, after=cursor, limit=min(LOG_BATCH, remaining),
+            topics=topics, scan_cap=args.scan_limit - scanned, tags=args.tags,
+        )
+        scanned += result.scanned
+        if result.events:
+            yield result.events
+            remaining -= len(result.events)
+        cursor = result.last_position
+        if result.exhausted:
+            return
+        if result.capped or scanned >= args.scan_limit:
+            if remaining > 0:
+                print(
+                    f"event-inspector: scanned {scanned:,} events without filling the page; "
+                    f"continue with --after {cursor}",
+                    file=sys.stderr,
+                )
+            return
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -234,22 +341,18 @@ def cmd_log(args: argparse.Namespace) -> int:
     topics = [*args.topic, *args.types]
     with db:
         check_tags_supported(store, args.tags)
-        if args.contains:
-            result = search_log(
-                store, codec, args.contains, after=args.after, limit=args.limit,
-                topics=topics, scan_cap=args.scan_limit, tags=args.tags,
-            )
-            raw = result.events
-            if result.capped:
-                print(
-                    f"event-inspector: scanned {result.scanned:,} events without filling the page; "
-                    f"continue with --after {result.last_position}",
-                    file=sys.stderr,
-                )
-        else:
-            raw = store.log(args.after, args.limit, topics, tags=args.tags) if args.tags \
-                else store.log(args.after, args.limit, topics)
-        rows = event_rows(args, store, codec, raw)
+        batches = log_batches(args, store, codec, topics)
+        if args.json:  # streamed, as ``events``: memory stays bounded at any --limit
+            if not write_json_rows(
+                row for raw in batches for row in event_rows(args, store, codec, raw)
+            ):
+                print(f"event-inspector: {why_no_events(store, args.after, topics, args.contains)}",
+                      file=sys.stderr)
+            return 0
+        rows = [row for raw in batches for row in event_rows(args, store, codec, raw)]
+        if not rows:
+            print(f"event-inspector: {why_no_events(store, args.after, topics, args.contains)}",
+                  file=sys.stderr)
     _print_events(args, rows)
     return 0
 

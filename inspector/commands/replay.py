@@ -124,6 +124,21 @@ def _print_state(state: dict[str, Any] | None) -> None:
     print_table(["attribute", "value"], rows, max_width=100)
 
 
+def shown_id(store: Any, stream: str) -> str:
+    """The stream id as listings show it (``streams``, ``events``): a UUID typed in any form
+    comes back dashed and lower case, a text id exactly as stored; ``stream`` itself where the
+    store has no such mapping (DCB tags, UmaDB) or the id is not found."""
+    values_of = getattr(store, "id_values", None)
+    display = getattr(store, "display_id", None)
+    if values_of is None or display is None:
+        return stream
+    try:
+        values = values_of(stream)
+    except Exception:  # noqa: BLE001 - the replay already reported any real problem
+        return stream
+    return str(display(values[0])) if len(values) == 1 else stream
+
+
 # -- commands ---------------------------------------------------------------------------------
 def cmd_state(args: argparse.Namespace) -> int:
     if getattr(args, "skip", None):
@@ -137,6 +152,11 @@ def cmd_state(args: argparse.Namespace) -> int:
             res = rp.state(args.stream, version_at_position(store, args.stream, args.position))
         else:
             res = rp.state(args.stream, args.version)
+        res.stream = shown_id(store, args.stream)
+    if res.approximate and res.mode_reason and wants_domain(args):
+        # code was given but does not replay this far: say so where scripts look
+        print(f"event-inspector: note: generic mode (approximate): {res.mode_reason}",
+              file=sys.stderr)
     if args.json:
         dump_json(res.to_json())
     else:
@@ -144,6 +164,14 @@ def cmd_state(args: argparse.Namespace) -> int:
         print(f"stream:  {res.stream}")
         print(f"version: {res.last_good_version if res.error else res.version}")
         print(f"mode:    {label}" + (f" — {res.mode_reason}" if res.mode_reason else ""))
+        prov = res.provenance
+        if prov is not None:
+            inferred = ", ".join(str(p[0]) for p in prov["inferred"]) or "none"
+            if prov["snapshot_version"] is not None:
+                taken = ", ".join(str(p[0]) for p in prov["from_snapshot"]) or "none"
+                print(f"from the snapshot at version {prov['snapshot_version']}: {taken}")
+            print(f"inferred from events: {inferred}")
+            print("exact state: give your code with --path DIR and/or --app-class MODULE:CLASS")
         print()
         _print_state(res.state)
     _report_failure(res.error)
@@ -165,6 +193,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     with db:
         rp = replayer_from_args(args, store, codec)
         out = whatif(rp, args.stream, skip=skip, version=args.version)
+        out["stream"] = shown_id(store, args.stream)
     err = out["error"]
     if args.json:
         dump_json(out)
@@ -234,7 +263,8 @@ def cmd_blame(args: argparse.Namespace) -> int:
     if args.json:
         dump_json(rows)
     else:
-        print(f"blame {args.field_path}  mode: {res['mode']}")
+        reason = res.get("mode_reason")
+        print(f"blame {args.field_path}  mode: {res['mode']}" + (f" — {reason}" if reason else ""))
         print()
         print_table(
             ["version", "timestamp", "type", "old", "new"],
@@ -247,10 +277,26 @@ def cmd_blame(args: argparse.Namespace) -> int:
     return 1 if res["error"] else 0
 
 
+def why_no_snapshots(store: Any, stream: str) -> str:
+    """Why a stream shows no snapshots: no table found for the application, or none taken."""
+    table = getattr(getattr(store, "tables", None), "snapshots_table", None)
+    if not getattr(store, "has_snapshots", True):
+        return f"this store ({store.layout}) keeps no snapshots"
+    if not table:
+        choices = getattr(store.tables, "snapshots_choices", None) or []
+        return (f"no snapshots table was found for application {store.name!r}"
+                + (f" (tables that fit: {', '.join(choices)}; pick one with --snapshots-table)"
+                   if choices else ""))
+    return f"stream {stream} has no snapshots in {table}"
+
+
 def cmd_snapshots(args: argparse.Namespace) -> int:
     store, db, codec = open_store(args)
     with db:
         store.require_stream(args.stream)
+        note = getattr(store.tables, "snapshots_note", None)
+        if note and not store.tables.snapshots_table:
+            raise InspectorError(note)
         if args.verify:
             rp = replayer_from_args(args, store, codec)
             rows = rp.verify_snapshots(args.stream)
@@ -258,6 +304,8 @@ def cmd_snapshots(args: argparse.Namespace) -> int:
             from inspector.core.replay import snapshot_row
 
             rows = [snapshot_row(s, codec) for s in store.snapshots(args.stream)]
+    if not rows:
+        print(f"event-inspector: {why_no_snapshots(store, args.stream)}", file=sys.stderr)
     if args.json:
         dump_json(rows)
     else:

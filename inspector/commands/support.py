@@ -9,8 +9,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import orjson
-
 from inspector.core.codec import Codec, cipher_key_from_env
 from inspector.core.config import StoreSpec, spec_from_env
 from inspector.stores.base import Database
@@ -49,12 +47,20 @@ def resolve_spec(args: argparse.Namespace) -> StoreSpec:
 
 def open_from_args(args: argparse.Namespace) -> tuple[Database, StoreSpec, Codec]:
     spec = resolve_spec(args)
-    codec = Codec(spec.cipher_key)
+    codec = Codec(spec.cipher_key, max_payload_mb=getattr(args, "max_payload", None))
     api_key = getattr(args, "api_key", None) or os.environ.get("EVENT_INSPECTOR_UMADB_API_KEY")
     db = open_database(
         spec.location, schema=spec.schema, password=spec.password,
         api_key=api_key or None, tls_ca=getattr(args, "tls_ca", None) or None,
     )
+    if getattr(args, "snapshots_table", None):
+        from inspector.stores.pairing import apply_snapshots_choice
+
+        try:
+            apply_snapshots_choice(db, spec.app, args.snapshots_table)
+        except BaseException:
+            db.close()
+            raise
     return db, spec, codec
 
 
@@ -63,6 +69,10 @@ def open_store(args: argparse.Namespace) -> tuple[EventStore, Database, Codec]:
     try:
         store = db.store(spec.app)
         codec.for_store(store)
+        if getattr(args, "app_class", None):  # the application's own ORIGINATOR_ID_TYPE
+            from inspector.core.ids import app_id_type
+
+            store.id_type_hint = app_id_type(args.app_class, getattr(args, "path", None))
     except BaseException:
         db.close()
         raise
@@ -76,10 +86,9 @@ def _default(o: Any) -> Any:
 
 
 def dump_json(obj: Any) -> None:
-    try:
-        data = orjson.dumps(obj, default=_default, option=orjson.OPT_INDENT_2)
-    except TypeError:  # e.g. integers beyond 64 bits
-        data = json.dumps(obj, default=_default, indent=2, ensure_ascii=False).encode("utf-8")
+    from inspector.core.normalise import json_bytes
+
+    data = json_bytes(obj)
     out = sys.stdout.buffer
     out.write(data)
     out.write(b"\n")
@@ -88,8 +97,13 @@ def dump_json(obj: Any) -> None:
 
 def short(value: Any, width: int) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    text = text.replace("\n", " ")
+    text = text[: width * 4].translate(_VISIBLE)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# Control characters as escapes: a table cell is one line, and ESC must not reach the terminal.
+_VISIBLE = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {0x0A: " ", 0x09: " "}
+_VISIBLE.update({0x2028: " ", 0x2029: " "})
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], max_width: int = 60) -> None:

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from inspector.core.diff import Path, get_path
+from inspector.core.diff import canonical_json as _canonical
 from inspector.core.normalise import normalise
 from inspector.core.replay_types import Row
 from inspector.core.state_fields import instance_dict, state_of
@@ -21,9 +22,16 @@ ABSENT = object()
 
 
 def same_value(a: Any, b: Any) -> bool:
+    """Equal and of the same type (1, 1.0 and True differ, as JSON shows them).
+
+    Containers compare by their canonical JSON: exact for big integers and any nesting."""
     if a is ABSENT or b is ABSENT:
         return a is b
-    return type(a) is type(b) and a == b
+    if type(a) is not type(b):
+        return False
+    if type(a) is dict or type(a) is list:
+        return _canonical(a) == _canonical(b)
+    return bool(a == b)
 
 
 def extract(state: Any, path: Path) -> Any:

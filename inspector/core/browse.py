@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from inspector.core.codec import Codec, Decoded
+from inspector.core.damage import row_damage
 
 
 class RawEventLike(Protocol):
@@ -67,6 +68,11 @@ def timestamp_of(data: Any) -> str | None:
 def event_json(ev: RawEventLike, decoded: Decoded) -> dict[str, Any]:
     """One event as the ``events``/``log`` contract shows it (plus ``tags`` where events carry
     tags: the DCB families)."""
+    tags = getattr(ev, "tags", None)
+    # a damaged row of the library's tables (DCB events, with tags, have no stream/version)
+    damage = row_damage(ev.stream, ev.version, ev.topic) if tags is None else None
+    if damage is not None:  # shown with its raw values; the payload is not trusted either
+        decoded = Decoded(None, damage, decoded.compression, decoded.encrypted, decoded.raw)
     out = {
         "position": ev.position,
         "stream": ev.stream,
@@ -160,7 +166,12 @@ def sniff_encoding(store: Any, codec: Codec) -> tuple[str | None, bool | None, s
         return None, None, None
     decoded = [codec.decode(ev.state) for ev in events]
     compression = next((d.compression for d in decoded if d.compression and d.ok), None)
-    return compression, any(d.encrypted for d in decoded), decoded[-1].error
+    # One undecodable blob among plain events does not make the store encrypted: say so only
+    # when an event decrypted, or when none of the sample read as plain text.
+    plain = any(d.ok and not d.encrypted for d in decoded)
+    encrypted = any(d.ok and d.encrypted for d in decoded) or (
+        not plain and any(d.encrypted for d in decoded))
+    return compression, encrypted, decoded[-1].error
 
 
 def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> dict[str, Any]:
@@ -198,6 +209,8 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
                 "snapshots": snaps.value,
                 "snapshots_exact": snaps.exact,
                 "snapshots_table": where.get("snapshots_table"),
+                "snapshots_note": where.get("snapshots_note"),
+                "snapshots_choices": where.get("snapshots_choices") or [],
                 "tracking": [
                     {"name": t.name, "table": t.table, "position": t.position}
                     for t in store.tracking()
@@ -209,7 +222,12 @@ def store_info(db: Any, codec: Codec, stores: Sequence[Any] | None = None) -> di
         "layout": db.layout,
         "location": db.location,
         "applications": apps,
-        "compression": compression,
+        # Compression sits inside the ciphertext: without the key it cannot be known.
+        "compression": "unknown" if encrypted and compression is None
+        and (not codec.has_key or errors) else compression,
+        "compression_note": "encrypted: give the cipher key (--cipher-key) to see the "
+        "compression" if encrypted and compression is None
+        and (not codec.has_key or errors) else None,
         "encrypted": encrypted,
         "decode_errors": errors,
         "elapsed_ms": round((time.perf_counter() - t0) * 1000, 1),

@@ -31,7 +31,7 @@ from typing import Any
 import orjson
 
 from inspector.core import schema_history, storage_stats
-from inspector.core.codec import Codec
+from inspector.core.codec import Codec, loads_fast
 from inspector.core.errors import InspectorError
 from inspector.core.ids import canonical_id
 from inspector.stores.base import SqlStore, as_bytes
@@ -316,13 +316,14 @@ class Catalog:
         agg: dict[str, list[Any]] = {}
         first_ot: dict[str, str | None] = {}
         before = self._undecoded
+        verbatim = getattr(self.store, "_text_ids", lambda: False)()  # text ids as stored
         names: dict[Any, str] = {}
         topics: dict[Any, str] = {}
         tables = getattr(self.store, "tables", None)
         text_ids = getattr(tables, "id_kind", "text") == "text"
         no_key = not self.codec.has_key
         plaintext = self.codec.plaintext
-        loads = orjson.loads
+        loads = loads_fast  # orjson where exact; else the codec's exact parse
         bytes_batch = storage_stats.BytesBatch()
         cells = bytes_batch.cells
         shapes = schema_history.ShapeBatch()
@@ -331,11 +332,14 @@ class Catalog:
         unknown = UNKNOWN_TYPE
         msgpack = getattr(self.codec, "payload_format", "json") == "msgpack"  # DCB payloads
         for pos, raw, version, raw_topic, state in rows:
+            if type(version) is not int or raw is None:
+                self._undecoded += 1  # a damaged row (see inspector.core.damage)
+                continue
             if type(state) is not bytes:
                 state = as_bytes(state)
             stream = names.get(raw)
             if stream is None:
-                stream = names[raw] = _stream_name(raw, text_ids)
+                stream = names[raw] = _stream_name(raw, text_ids, verbatim)
             topic = topics.get(raw_topic)
             if topic is None:
                 topic = topics[raw_topic] = (
@@ -537,12 +541,15 @@ _HEX32 = re.compile(r"[0-9a-f]{32}")
 _DASHED = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def _stream_name(raw: Any, text_ids: bool) -> str:
-    """The display id of a raw log id (bytes of a TEXT column decoded first)."""
+def _stream_name(raw: Any, text_ids: bool, verbatim: bool = False) -> str:
+    """The display id of a raw log id (bytes of a TEXT column decoded first); ``verbatim``: a
+    store of text ids, shown exactly as stored (see ``inspector.stores.id_forms``)."""
     if isinstance(raw, memoryview):
         raw = bytes(raw)
     if type(raw) is bytes and text_ids:
         raw = raw.decode("utf-8", "replace")
+    if verbatim and type(raw) is str:
+        return raw
     return _fast_canonical(raw)
 
 

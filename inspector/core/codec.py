@@ -14,10 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import bz2
-import gzip
 import json
 import lzma
 import os
+import re
 import uuid
 import zlib
 from collections.abc import Callable
@@ -26,13 +26,18 @@ from typing import Any
 
 import orjson
 
+from inspector.core.cuts import cut
 from inspector.core.errors import InspectorError
+from inspector.core.normalise import MAX_DEPTH, depth_reason
 
 KEY_ENV_VARS = ("EVENT_INSPECTOR_CIPHER_KEY", "CIPHER_KEY")
 
 _LZMA_MAGIC = b"\xfd7zXZ\x00"
 _BZ2_MAGIC = b"BZh"
 _GZIP_MAGIC = b"\x1f\x8b\x08"
+
+DEFAULT_MAX_PAYLOAD_MB = 64
+"""``--max-payload``: the most bytes one event may take after decompression (and decryption)."""
 
 
 @dataclass(slots=True)
@@ -93,28 +98,90 @@ def _looks_like_json(blob: bytes) -> bool:
     return blob[:1] in (b"{", b"[")
 
 
-def _decompress(kind: str, blob: bytes) -> bytes:
-    if kind == "zlib":
-        return zlib.decompress(blob)
-    if kind == "gzip":
-        return gzip.decompress(blob)
-    if kind == "bz2":
-        return bz2.decompress(blob)
-    return lzma.decompress(blob)
+class PayloadTooLarge(ValueError):
+    """A payload that decompresses (or decrypts) to more than the ``--max-payload`` cap."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(too_large_reason(cap))
+        self.cap = cap
+
+
+def too_large_reason(cap: int) -> str:
+    """The marker's reason for a payload over ``cap`` bytes."""
+    mb = cap / (1024 * 1024)
+    return f"payload larger than {mb:g} MB after decompression"
+
+
+def _decompress(kind: str, blob: bytes, cap: int) -> bytes:
+    """Decompress ``blob`` incrementally, never producing more than ``cap`` bytes.
+
+    zlib/gzip/bz2/lzma decompressor objects with ``max_length``: the output is bounded before
+    the memory is spent. PayloadTooLarge past the cap; zlib.error/OSError/EOFError/LZMAError on
+    corrupt data, as the one-shot functions raise.
+    """
+    if kind in ("zlib", "gzip"):
+        z = zlib.decompressobj(31 if kind == "gzip" else 15)
+        out = z.decompress(blob, cap + 1)
+        if len(out) > cap:
+            raise PayloadTooLarge(cap)
+        if not z.eof:
+            if z.unconsumed_tail:  # pragma: no cover - max_length not reached yet: impossible
+                raise PayloadTooLarge(cap)
+            raise zlib.error("incomplete or truncated stream")
+        return out
+    dec: Any = bz2.BZ2Decompressor() if kind == "bz2" else lzma.LZMADecompressor()
+    out = dec.decompress(blob, cap + 1)
+    if len(out) > cap:
+        raise PayloadTooLarge(cap)
+    if not dec.eof:
+        if not dec.needs_input:
+            raise PayloadTooLarge(cap)
+        raise EOFError("compressed data ended before the end-of-stream marker")
+    return out
 
 
 def _keep_constant(name: str) -> str:
     return name  # NaN / Infinity / -Infinity become the strings of the normalisation rule
 
 
+# Digits -> "0", everything else -> " ": a run of 19 zeros then means an integer orjson may
+# not hold exactly (it parses integers beyond the 64-bit range as floats).
+_DIGITS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def _inexact(text: bytes) -> orjson.JSONDecodeError:
+    return orjson.JSONDecodeError("needs the exact parser", "", 0)
+
+
+def loads_fast(text: bytes) -> Any:
+    """``orjson.loads`` where its result is exact; else raises ``orjson.JSONDecodeError``.
+
+    orjson turns integers beyond 64 bits into floats and accepts 1024 levels of nesting; a text
+    with a run of 19+ digits, or nested deeper than ``MAX_JSON_DEPTH``, is refused here so the
+    caller takes its exact (slow) path: :meth:`Codec.decode` or the application's transcoder.
+    """
+    if len(text) > 18 and _LONG_RUN in text.translate(_DIGITS):
+        raise _inexact(text)
+    data = orjson.loads(text)
+    if (
+        len(text) > 2 * MAX_JSON_DEPTH  # deeper needs at least two bytes a level
+        and text.count(b"[") + text.count(b"{") > MAX_JSON_DEPTH
+        and _too_deep(data)
+    ):
+        raise _inexact(text)
+    return data
+
+
 def parse_json(text: bytes) -> Any:
-    """Parse JSON as the library writes it (NaN allowed, big ints allowed). May raise."""
+    """Parse JSON as the library writes it: integers exact at any size, NaN/Infinity as the
+    strings of the normalisation rule, nesting past ``MAX_JSON_DEPTH`` cut with the marker.
+    Raises ValueError (not JSON) or UnicodeDecodeError."""
     try:
-        return orjson.loads(text)
+        return loads_fast(text)
     except orjson.JSONDecodeError:
         pass
-    # orjson refuses NaN/Infinity, integers beyond 64 bits and nesting beyond 1024: stdlib then.
-    return json.loads(text.decode("utf-8"), parse_constant=_keep_constant)
+    return _exact_loads(text.decode("utf-8"))
 
 
 def _hex_uuid(data: Any) -> Any:
@@ -202,13 +269,22 @@ def _aesgcm(key: bytes | None) -> Any:
 class Codec:
     """Generic decoder for state blobs. Thread-safe; holds only the key."""
 
-    def __init__(self, cipher_key: str | None = None, payload_format: str = "json") -> None:
+    def __init__(
+        self,
+        cipher_key: str | None = None,
+        payload_format: str = "json",
+        max_payload_mb: float | None = None,
+    ) -> None:
         self.cipher_key_text = cipher_key
         self._key = parse_cipher_key(cipher_key) if cipher_key else None
         self._aead: Any = None  # the AES-GCM backend, made on first use (False: none)
         # "json" (the library's transcoder) or "msgpack" (DCB payloads): the store's own
         # ``payload_format``, set by whoever opens the store (see :meth:`for_store`).
         self.payload_format = payload_format
+        mb = DEFAULT_MAX_PAYLOAD_MB if max_payload_mb is None else max_payload_mb
+        if not mb > 0:
+            raise InspectorError(f"--max-payload must be a positive number of MB (got {mb})")
+        self.max_payload = int(mb * 1024 * 1024)  # bytes
 
     def for_store(self, store: Any) -> Codec:
         """This codec set to the payload format of ``store`` (returns itself)."""
@@ -246,6 +322,8 @@ class Codec:
         """(JSON bytes or None, error, compression, encrypted)."""
         encrypted = False
         hint = ""
+        if len(blob) > self.max_payload:
+            return None, too_large_reason(self.max_payload), sniff_compression(blob), False
         if self._key is not None:
             # Try decryption first: about 1 in 256 AES blobs starts with '{' (random nonce).
             try:
@@ -258,31 +336,45 @@ class Codec:
         kind = sniff_compression(blob)
         if kind is not None:
             try:
-                blob = _decompress(kind, blob)
+                blob = _decompress(kind, blob, self.max_payload)
+            except PayloadTooLarge as exc:
+                return None, str(exc), kind, encrypted
             except (zlib.error, OSError, EOFError, lzma.LZMAError, ValueError) as exc:
                 if self._key is None:
                     hint = " (if the store is encrypted, give --cipher-key)"
                 # with a key that failed to decrypt, a blob that is no plaintext is encrypted
                 return None, f"corrupt {kind} data: {exc}{hint}", kind, self._key is not None
         elif not _looks_like_json(blob) and self._key is None:
-            return None, _no_key_message(), None, True
+            return _not_json(blob)
         return blob, None, kind, encrypted
 
     def decode(self, state: bytes | bytearray | memoryview | None) -> Decoded:
-        """Decode one stored ``state`` blob. Never raises."""
-        raw = bytes(state) if state is not None else b""
+        """Decode one stored ``state`` blob. Never raises.
+
+        A payload over ``max_payload`` bytes (after decompression/decryption) gives ``data`` =
+        the cut marker and ``error`` = its reason; JSON nested deeper than ``MAX_JSON_DEPTH`` is
+        kept to that depth and the rest cut with the marker (``error`` stays None).
+        """
+        if state is None or not state:
+            return Decoded(None, "empty payload (0 bytes)", None, False, b"")
+        raw = state if type(state) is bytes else bytes(state)
         if self.payload_format == "msgpack":
+            if len(raw) > self.max_payload:
+                reason = too_large_reason(self.max_payload)
+                return Decoded(cut(reason, self.max_payload), reason, None, False, raw)
             return decode_msgpack(raw)
         try:
-            if self._key is None and raw.startswith(b"{"):  # the common case: plain JSON
-                text: bytes | None = raw
+            if self._key is None and raw.startswith(b"{") and len(raw) <= self.max_payload:
+                text: bytes | None = raw  # the common case: plain JSON
                 error, kind, encrypted = None, None, False
             else:
                 text, error, kind, encrypted = self.plaintext(raw)
             if text is None:
+                if error is not None and error.startswith("payload larger than"):
+                    return Decoded(cut(error, self.max_payload), error, kind, encrypted, raw)
                 return Decoded(None, error, kind, encrypted, raw)
             try:
-                data = orjson.loads(text)
+                data = loads_fast(text)
             except orjson.JSONDecodeError:
                 data, error = _parse_slow(text, self._key is None and not encrypted and not kind)
                 if error is not None:
@@ -291,17 +383,8 @@ class Codec:
                         error += " (or a wrong cipher key: decryption failed)"
                         encrypted = True
                     return Decoded(None, error, kind, encrypted, raw)
-            if (
-                len(text) > 2 * MAX_JSON_DEPTH  # deeper needs at least two bytes a level
-                and text.count(b"[") + text.count(b"{") > MAX_JSON_DEPTH
-                and _too_deep(data)
-            ):
-                return Decoded(None, _TOO_DEEP, kind, encrypted, raw)
             if b'"_type_"' in text:
-                try:
-                    data = unwrap_envelopes(data)
-                except RecursionError:
-                    return Decoded(None, _TOO_DEEP, kind, encrypted, raw)
+                data = unwrap_envelopes(data)
             return Decoded(data, None, kind, encrypted, raw)
         except Exception as exc:  # the codec never raises: anything unforeseen becomes data
             return Decoded(None, f"decode failed: {type(exc).__name__}: {exc}", None, False, raw)
@@ -340,8 +423,8 @@ def decode_msgpack(raw: bytes) -> Decoded:
         return Decoded(None, f"not msgpack ({type(exc).__name__}: {exc})", None, False, raw)
 
 
-MAX_JSON_DEPTH = 500
-_TOO_DEEP = f"not decodable: JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)"
+MAX_JSON_DEPTH = MAX_DEPTH
+"""Decoded JSON is kept whole to this many levels; deeper values are cut with the marker."""
 
 
 def _too_deep(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
@@ -358,6 +441,58 @@ def _too_deep(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+# JSON strings (with escapes) and brackets: enough to follow nesting without parsing.
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+
+
+def cut_deep_text(text: str, limit: int = MAX_JSON_DEPTH) -> str:
+    """``text`` with every value that opens below level ``limit`` replaced by the cut marker.
+
+    Iterative (a regex over strings and brackets), so any depth is handled; the marker's
+    ``size`` is the deepest level the cut value reached.
+    """
+    marker_at = limit + 1
+    depth = 0
+    pieces: list[str] = []
+    last = 0
+    start = -1
+    deepest = 0
+    for m in _TOKENS.finditer(text):
+        tok = m.group()
+        c = tok[0]
+        if c == '"':
+            continue
+        if c in "[{":
+            depth += 1
+            if depth == marker_at and start < 0:
+                start = m.start()
+                deepest = depth
+            elif start >= 0 and depth > deepest:
+                deepest = depth
+        else:
+            if start >= 0 and depth == marker_at:
+                pieces.append(text[last:start])
+                pieces.append(orjson.dumps(cut(depth_reason(limit), deepest)).decode())
+                last = m.end()
+                start = -1
+            depth -= 1
+    if start >= 0:  # unbalanced: leave it to the parser to report
+        return text
+    pieces.append(text[last:])
+    return "".join(pieces)
+
+
+def _exact_loads(s: str) -> Any:
+    """The standard library's parser (exact integers, NaN/Infinity as strings), cutting
+    nesting past ``MAX_JSON_DEPTH`` first. Raises ValueError when ``s`` is not JSON."""
+    if s.count("[") + s.count("{") > MAX_JSON_DEPTH:
+        s = cut_deep_text(s)
+    try:
+        return json.loads(s, parse_constant=_keep_constant)
+    except RecursionError:  # pragma: no cover - cut_deep_text leaves at most MAX_JSON_DEPTH + 1
+        raise ValueError(depth_reason()) from None
+
+
 def _parse_slow(text: bytes, maybe_encrypted: bool) -> tuple[Any, str | None]:
     """What orjson refused (NaN/Infinity, integers beyond 64 bits, deep nesting) or an error."""
     hint = "; if the store is encrypted, give --cipher-key" if maybe_encrypted else ""
@@ -366,15 +501,38 @@ def _parse_slow(text: bytes, maybe_encrypted: bool) -> tuple[Any, str | None]:
     except UnicodeDecodeError as exc:
         return None, f"not UTF-8 ({exc}){hint}"
     try:
-        return json.loads(s, parse_constant=_keep_constant), None
-    except RecursionError:
-        return None, _TOO_DEEP
+        return _exact_loads(s), None
     except ValueError as exc:
         return None, f"not JSON ({exc}){hint}"
 
 
+_SCALAR_START = frozenset(b'-0123456789"tfn')
+
+
+def _not_json(blob: bytes) -> tuple[bytes | None, str | None, str | None, bool]:
+    """What a payload that is neither a JSON object/array nor compressed is (no key given).
+
+    Empty (or NULL): said so. A JSON scalar (``42``, ``"text"``, ``null``): decoded as what it
+    is. Shorter than AES-GCM's 28 bytes of nonce and tag: not encrypted, damaged or unknown.
+    Anything else cannot be told from ciphertext without the key: encrypted or damaged.
+    """
+    if not blob:
+        return None, "empty payload (0 bytes)", None, False
+    head = blob.lstrip()[:1]
+    if head and head[0] in _SCALAR_START:
+        try:
+            orjson.loads(blob)
+            return blob, None, None, False
+        except orjson.JSONDecodeError:
+            pass
+    if len(blob) < 28:
+        return None, (f"not JSON, not compressed, and too short to be encrypted ({len(blob)} "
+                      f"bytes): damaged or in an unknown format"), None, False
+    return None, _no_key_message(), None, True
+
+
 def _no_key_message() -> str:
     return (
-        "encrypted payload and no cipher key"
-        " (give --cipher-key, EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY)"
+        "not JSON or a known compression: encrypted and no cipher key (give --cipher-key,"
+        " EVENT_INSPECTOR_CIPHER_KEY or CIPHER_KEY), or damaged"
     )

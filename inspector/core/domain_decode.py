@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from inspector.core.codec import Codec
+from inspector.core.codec import Codec, loads_fast
 from inspector.core.diff import diff_values
 from inspector.core.domain import DomainContext
 from inspector.core.errors import InspectorError
@@ -106,7 +106,7 @@ class DomainDecoder:
             # transcodings, applied as json's object_hook would be (innermost dicts first);
             # NaN, huge ints etc. fall back to the transcoder.
             try:
-                data = orjson.loads(text)
+                data = loads_fast(text)  # refuses what orjson would not parse exactly
             except orjson.JSONDecodeError:
                 pass
             else:
@@ -121,6 +121,11 @@ class DomainDecoder:
                         ) from None
         try:
             data = self.transcoder.decode(text)
+        except RecursionError:  # the library's json.loads, as Repository.get would fail
+            raise self._fail(
+                ev, "cannot decode with the application's transcoder: JSON nested deeper than"
+                " its parser accepts (Python's recursion limit)"
+            ) from None
         except Exception as exc:  # noqa: BLE001 - the app's transcodings may raise anything
             raise self._fail(
                 ev, f"cannot decode with the application's transcoder: {type(exc).__name__}: {exc}"

@@ -20,10 +20,11 @@ from typing import Any
 
 import orjson
 
-from inspector.core.codec import KNOWN_ENVELOPES, Codec, unwrap_envelopes
+from inspector.core.codec import KNOWN_ENVELOPES, Codec, loads_fast, unwrap_envelopes
 from inspector.core.replay_types import Row, StepFailed, failure_at
 
 SKIP = frozenset(("timestamp", "originator_topic", "class_version"))
+_SNAPSHOT_SKIP = frozenset(("class_version", "_pending_events"))  # library internals
 
 
 def generic_step(codec: Codec, no_key: bool, state: Any, row: Row, stream: str) -> tuple[Any, Any]:
@@ -32,7 +33,7 @@ def generic_step(codec: Codec, no_key: bool, state: Any, row: Row, stream: str) 
     data: Any = None
     if no_key and blob[:1] == b"{":
         try:
-            data = orjson.loads(blob)
+            data = loads_fast(blob)
         except orjson.JSONDecodeError:
             data = None
         enveloped = b'"_type_"' in blob
@@ -97,7 +98,8 @@ def snapshot_state(codec: Codec, snap: Any) -> dict[str, Any]:
                 f"cannot decode snapshot: {d.error or 'no state'}",
             )
         )
-    state = {k: v for k, v in d.data["state"].items() if k != "class_version"}
+    # a snapshot of a BaseAggregate (not Aggregate) keeps the library's _pending_events
+    state = {k: v for k, v in d.data["state"].items() if k not in _SNAPSHOT_SKIP}
     state["_id"] = snap.stream
     state["_version"] = snap.version
     return state

@@ -233,7 +233,8 @@ class BatchScanner:
 
             t = aggregate_type(r[3], r[4], self.codec)[0]
             skip = not type_matches(t, self.type_filter)
-        return _StreamRun(self, r[1], canonical_id(r[1]), res, has_snaps, skip)
+        shown = getattr(self.store, "display_id", canonical_id)
+        return _StreamRun(self, r[1], shown(r[1]), res, has_snaps, skip)
 
 
 _ALT_BUFFER = 10_000  # rows after the newest snapshot kept before stepping its path eagerly
@@ -273,8 +274,14 @@ class _StreamRun:
         :mod:`inspector.core.projector`, chosen from its first row) or the events' mutate."""
         if self._steps is None:
             dec = self.sc.decoder
+            domain = self.sc.domain
             if first is None:
                 return dec.step, dec.snapshot_aggregate
+            if getattr(domain, "projector", None) is None and not getattr(
+                domain, "projectors", None
+            ):  # no projector known: the events' own mutate (no extra decode per stream)
+                self._steps = (dec.step, dec.snapshot_aggregate)
+                return self._steps
             from inspector.core.projector import choose
 
             self._steps = choose(self.sc.domain, dec, first, self.oid).steps(dec)

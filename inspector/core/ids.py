@@ -1,7 +1,10 @@
 """Stream ids: canonical display form and the forms a user may type.
 
-UUID ids are shown with dashes (``str(uuid)``) and accepted with or without dashes, in any
-case, or wrapped in braces/``urn:uuid:``. Any other string is a string id and is used verbatim.
+In a store that holds UUIDs (a ``uuid`` or 16-byte column, or a TEXT column that holds UUIDs:
+see :mod:`inspector.stores.id_forms`), ids are shown with dashes (``str(uuid)``) and accepted with
+or without dashes, in any case, or wrapped in braces/``urn:uuid:``. In a store of text ids every
+id is shown, accepted and round-tripped exactly as stored (case, dashes and all): an exact stored
+match wins, and a UUID typed in another form is looked up in its forms.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ def parse_uuid(text: str) -> uuid.UUID | None:
 
 
 def canonical_id(raw: Any) -> str:
-    """The display form of an id as it comes from a database column."""
+    """The display form of an id from a column that holds UUIDs (32-hex text -> dashed).
+
+    Text ids are not passed through here: ``SqlStore.display_id`` shows them as stored."""
     if isinstance(raw, uuid.UUID):
         return str(raw)
     if isinstance(raw, (bytes, bytearray, memoryview)):
@@ -61,3 +66,31 @@ def hex_range(prefix_hex: str) -> tuple[str, str]:
 def string_prefix_upper(prefix: str) -> str:
     """An exclusive upper bound for strings starting with ``prefix`` (binary collation)."""
     return prefix + "\U0010ffff"
+
+
+def app_id_type(app_class: str | None, paths: list[str] | None = None) -> str | None:
+    """'uuid' or 'text': the ``ORIGINATOR_ID_TYPE`` the application named by ``--app-class``
+    uses (its environment, then its class ``env``, as the library reads it), or None.
+
+    Imports only the module the user named; a class that cannot be imported gives None (domain
+    loading reports that error)."""
+    if not app_class:
+        return None
+    import os
+
+    from inspector.core.domain import add_paths, import_app_class
+    from inspector.core.errors import InspectorError
+
+    add_paths(list(paths or []))
+    try:
+        cls = import_app_class(app_class)
+    except InspectorError:
+        return None
+    name = str(getattr(cls, "name", cls.__name__)).upper()
+    env = dict(getattr(cls, "env", None) or {})
+    for key in (f"{name}_ORIGINATOR_ID_TYPE", "ORIGINATOR_ID_TYPE"):
+        value = os.environ.get(key) or env.get(key)
+        if value:
+            value = str(value).lower()
+            return value if value in ("uuid", "text") else None
+    return "uuid"  # the library's default

@@ -199,8 +199,6 @@ def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlS
     cannot be known leave ``lag`` None with the reason in ``lag_note``."""
     heads: dict[str, int | None] = {}
     by_name = {s.name.lower(): s for s in all_stores}
-    by_app = {str(getattr(s.tables, "application_name", "") or "").lower(): s
-              for s in all_stores}
     stores = [s for s in stores if getattr(s, "has_tracking", True)]  # DCB, UmaDB: none
     for st in stores:
         refresh_tracking_tables(st)
@@ -216,17 +214,20 @@ def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlS
                 seen.add(key)
                 if multi is None:
                     multi = tracking_is_multi_row(st, table)
-                up_key = str(row.name).lower()
-                up = by_name.get(up_key) or by_app.get(up_key)
-                src = up if up is not None else (st if len(by_name) == 1 else None)
+                src = upstream_store(str(row.name), st, all_stores)
                 name = row.follower or projection_name_of(table)
                 entry = TrackingEntry(name, table, str(row.name), row.position, None, None,
                                       st.tables.schema, bool(multi))
                 if src is None:
-                    entry.lag_note = (f"upstream application {row.name!r} is not in this "
-                                      f"database (applications: {', '.join(sorted(by_name))})")
+                    several = [s.name for s in all_stores
+                               if _plain_name(s) == str(row.name).lower()]
+                    entry.lag_note = (
+                        f"upstream application {row.name!r} is in several schemas "
+                        f"({', '.join(several)}); pick one with --schema" if several else
+                        f"upstream application {row.name!r} is not in this database "
+                        f"(applications: {', '.join(sorted(by_name))})")
                 else:
-                    hk = f"{src.tables.schema}.{src.name}"
+                    hk = f"{_schema(src)}.{src.name}"
                     if hk not in heads:
                         heads[hk] = src.max_position()
                     entry.head = heads[hk]
@@ -240,6 +241,42 @@ def list_store_projections(stores: Sequence[SqlStore], all_stores: Sequence[SqlS
                             + (f"; {entry.lag_note}" if entry.lag_note else ""))
                 out.append(entry)
     return out
+
+
+def _plain_name(store: SqlStore) -> str:
+    """An application's own name: without the ``schema.`` a listing adds to tell apart the
+    same name in several schemas (Django: its ``application_name``)."""
+    tables = getattr(store, "tables", None)
+    own = getattr(tables, "application_name", None)
+    if own:
+        return str(own).lower()
+    schema = getattr(tables, "schema", None)
+    name = store.name.lower()
+    return name[len(schema) + 1:] if schema and name.startswith(f"{schema.lower()}.") else name
+
+
+def _schema(store: Any) -> str | None:
+    return getattr(getattr(store, "tables", None), "schema", None)
+
+
+def upstream_store(
+    upstream: str, tracker: SqlStore, all_stores: Sequence[SqlStore]
+) -> SqlStore | None:
+    """The application a tracking row names as its upstream: by name, the one in the tracking
+    table's own schema first; else the only application of that schema (or of the database)."""
+    key = upstream.lower()
+    named = [s for s in all_stores if s.name.lower() == key or _plain_name(s) == key]
+    here = [s for s in named if _schema(s) == _schema(tracker)]
+    if len(here) == 1:
+        return here[0]
+    if len(named) == 1:
+        return named[0]
+    if named:
+        return None
+    in_schema = [s for s in all_stores if _schema(s) == _schema(tracker)]
+    if len(in_schema) == 1:
+        return in_schema[0]
+    return all_stores[0] if len(all_stores) == 1 else None
 
 
 def _set_lag(entry: TrackingEntry, upstream: SqlStore, known: TopicFilter | None) -> None:
@@ -679,6 +716,10 @@ def run_in_place(
 
     try:
         require_write_mode(write_enabled, "rebuild")
+        if store_kind(store) == "sqlite":
+            from inspector.stores.writer import check_sqlite_writable, store_url
+
+            check_sqlite_writable(store_url(store))  # before the library's datastore writes
         with rebuild_lock(store, pdef.name):
             return _run_in_place(store, codec, pdef, domain, prepared, view, batch=batch,
                                  progress=progress, cancelled=cancelled)

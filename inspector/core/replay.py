@@ -46,6 +46,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import pickle
+import sys
 import threading
 import time
 import uuid
@@ -56,7 +57,8 @@ from typing import Any
 import orjson
 
 from inspector.core.blame import BlameCollector, extract
-from inspector.core.codec import Codec
+from inspector.core.codec import Codec, loads_fast
+from inspector.core.damage import first_version, row_damage
 from inspector.core.diff import diff_values
 from inspector.core.errors import InspectorError
 from inspector.core.generic import generic_step, unwrap_leaf
@@ -138,6 +140,28 @@ class _Chain:
     snap_sig: Any = None  # the stored snapshots' signature when ``snapshots`` was read
 
 
+def _damaged(row: Row) -> str:
+    return row_damage("", row[1], row[2]) or "damaged row"
+
+
+_DEEP_LIMIT = 20_000  # recursion limit for checkpoints of very deep states (pickle's C recursion)
+
+
+def _deep_pickle(state: Any) -> bytes:
+    """A checkpoint of a state nested deeper than the recursion limit allows (pickle with a
+    raised limit; loading a pickle is not recursive). StepFailed when even that is too deep."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _DEEP_LIMIT))
+    try:
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+    except RecursionError:
+        raise StepFailed(
+            ReplayFailure(None, None, None, f"state nested deeper than {_DEEP_LIMIT} levels")
+        ) from None
+    finally:
+        sys.setrecursionlimit(old)
+
+
 class Replayer:
     """Replays streams of one store; keep one per session to reuse checkpoints."""
 
@@ -166,6 +190,7 @@ class Replayer:
         self._ids: dict[str, Any] = {}
         self._choices: dict[str, Any] = {}  # stream -> projector Choice (domain mode)
         self._no_key = not codec.has_key
+        self._snap_states: dict[Any, dict[str, Any]] = {}  # generic snapshot states (provenance)
 
     # -- mode ---------------------------------------------------------------------------------
     def _domain(self) -> Any:
@@ -385,13 +410,18 @@ class Replayer:
             t0 = time.perf_counter()
             try:
                 blob = pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+            except RecursionError:  # a state nested deeper than the recursion limit
+                return _deep_pickle(state)
             except Exception:  # noqa: BLE001 - an unpicklable user object: keep a deep copy
                 return ("copy", deep_copy(state), 4096)
             if time.perf_counter() - t0 > _LONG_CALL:
                 ch.slow_pickle = True  # later checkpoints: Python-level copies, GIL released
                 ch.pickle_size = len(blob)
             return blob
-        return ("copy", deep_copy(state), ch.pickle_size)
+        try:
+            return ("copy", deep_copy(state), ch.pickle_size)
+        except RecursionError:
+            return _deep_pickle(state)
 
     def _adapt(self, ch: _Chain, save_s: float, replay_s: float, events: int) -> None:
         """Widen (or narrow back) the spacing so checkpoints take a bounded share of the time.
@@ -466,6 +496,8 @@ class Replayer:
         try:
             for row in rows:
                 v = row[1]
+                if type(v) is not int:
+                    raise StepFailed(failure_at(row, _damaged(row)))
                 if last is not None and v != last + 1:
                     raise StepFailed(
                         failure_at(row, f"version gap: expected version {last + 1}, found {v}")
@@ -543,7 +575,7 @@ class Replayer:
         Same results and bookkeeping as ``_run`` with ``_generic_step``; any row it cannot read
         plainly (compressed, odd JSON) goes through ``_generic_step``.
         """
-        loads = orjson.loads
+        loads = loads_fast  # orjson where exact (no integers beyond 64 bits, no deep nesting)
         decode_err = orjson.JSONDecodeError
         slow = self._generic_step
         stream = ch.stream
@@ -559,6 +591,8 @@ class Replayer:
         try:
             for row in rows:
                 v = row[1]
+                if type(v) is not int:
+                    raise StepFailed(failure_at(row, _damaged(row)))
                 if last is not None and v != last + 1:
                     raise StepFailed(
                         failure_at(row, f"version gap: expected version {last + 1}, found {v}")
@@ -735,7 +769,7 @@ class Replayer:
     # -- public API ---------------------------------------------------------------------------
     def _bounds(self, stream: str, version: int | None) -> tuple[int, int]:
         last = self.store.require_stream(stream)
-        first = self.store.stream_events(stream, limit=1)[0].version
+        first = first_version(self.store, stream, last)  # skips damaged rows sorted first
         v = last if version is None else int(version)
         if v < first or v > last:
             raise InspectorError(
@@ -752,11 +786,33 @@ class Replayer:
         cancelled: Cancelled | None = None,
     ) -> StateResult:
         with self._lock:
-            mode, reason = self._mode_and_reason(stream)
             _, v = self._bounds(stream, version)
-            ch = self._chain(stream, mode)
-            self._extend(ch, v, progress, cancelled)
+            mode, reason, ch = self._chain_for(stream, v, progress, cancelled)
             return self._result(ch, stream, v, mode, reason)
+
+    def _chain_for(
+        self,
+        stream: str,
+        v: int,
+        progress: Progress | None = None,
+        cancelled: Cancelled | None = None,
+    ) -> tuple[str, str | None, _Chain]:
+        """(mode, reason, chain) for a request at version ``v``, replayed up to ``v``.
+
+        ``auto`` keeps domain mode only when the given code actually replays the stream up to
+        ``v`` (a failure after ``v`` leaves every earlier state exact); when it stops at or
+        before ``v`` and generic mode gets further, generic mode answers and says why.
+        """
+        mode, reason = self._mode_and_reason(stream)
+        ch = self._chain(stream, mode)
+        self._extend(ch, v, progress, cancelled)
+        if self.mode == "auto" and mode == DOMAIN and _fails_by(ch.failure, v):
+            g = self._chain(stream, GENERIC)
+            self._extend(g, v, progress, cancelled)
+            if _further(g.failure, ch.failure, v):
+                return GENERIC, _fallback_reason(ch.failure), g
+            self._chain(stream, mode)  # most recently used again
+        return mode, reason, ch
 
     def _result(
         self, ch: _Chain, stream: str, v: int, mode: str, reason: str | None
@@ -765,9 +821,38 @@ class Replayer:
         if ch.failure is not None and ch.failure.version is not None and v >= ch.failure.version:
             good = ch.replayed_to
             state = self._normalised(self._state_object(ch, good)) if good is not None else None
-            return StateResult(stream, v, mode, state, approx, ch.failure, good, reason)
-        obj = self._state_object(ch, v)
-        return StateResult(stream, v, mode, self._normalised(obj), approx, None, v, reason)
+            res = StateResult(stream, v, mode, state, approx, ch.failure, good, reason)
+        else:
+            obj = self._state_object(ch, v)
+            res = StateResult(stream, v, mode, self._normalised(obj), approx, None, v, reason)
+        if approx and res.state is not None and res.last_good_version is not None:
+            res.provenance = self._provenance(ch, res.state, res.last_good_version)
+        return res
+
+    def _provenance(self, ch: _Chain, state: dict[str, Any], v: int) -> dict[str, Any]:
+        """Generic mode: which top-level values come from the stored snapshot the state starts
+        from (the newest at or below ``v``) and which are inferred from later events.
+
+        A value equal to the snapshot's is counted as the snapshot's. Generic mode sets whole
+        top-level attributes, so top-level paths are its exact granularity.
+        """
+        snaps = ch.snapshots if ch.use_snapshots else None
+        below = [s for s in (snaps or {}) if s <= v]
+        if not below:
+            return {"snapshot_version": None, "from_snapshot": [],
+                    "inferred": [[k] for k in state]}
+        s = max(below)
+        key = (ch.stream, s, snaps[s].state)  # type: ignore[index]
+        snap = self._snap_states.get(key)
+        if snap is None:
+            raw = generic_snapshot_state(self.codec, snaps[s])  # type: ignore[index]
+            snap = normalise(raw) if isinstance(raw, dict) else {}
+            if len(self._snap_states) > 64:
+                self._snap_states.clear()
+            self._snap_states[key] = snap
+        same = [k for k in state if k in snap and snap[k] == state[k]]
+        return {"snapshot_version": s, "from_snapshot": [[k] for k in same],
+                "inferred": [[k] for k in state if k not in snap or snap[k] != state[k]]}
 
     @staticmethod
     def _normalised(obj: Any) -> dict[str, Any] | None:
@@ -798,10 +883,8 @@ class Replayer:
     def timestamps(self, stream: str) -> list[str | None]:
         """ISO timestamps by version offset, after a full replay (the timeline's data)."""
         with self._lock:
-            mode = self.mode_for(stream)
             last = self.store.require_stream(stream)
-            ch = self._chain(stream, mode)
-            self._extend(ch, last, None, None)
+            _, _, ch = self._chain_for(stream, last)
             return [None if t is None else iso_of(t) for t in self._seconds(ch)]
 
     def state_at_time(
@@ -818,39 +901,55 @@ class Replayer:
             last = self.store.require_stream(stream)
             ch = self._chain(stream, mode)
             self._extend(ch, last, progress, cancelled)
-            times = self._seconds(ch)
-            idx = -1
-            if None not in times and all(a <= b for a, b in zip(times, times[1:], strict=False)):
-                idx = bisect.bisect_right(times, when) - 1
-            else:
-                for i in range(len(times) - 1, -1, -1):
-                    t = times[i]
-                    if t is not None and t <= when:
-                        idx = i
-                        break
-            if idx < 0:
-                first = times[0] if times else None
-                when_first = iso_of(first) if first is not None else "?"
-                if ch.failure is not None and not times:
-                    return StateResult(
-                        stream, None, mode, None, mode == GENERIC, ch.failure, None, reason
-                    )
-                raise InspectorError(
-                    f"no event of {stream} at or before {at} (first event: {when_first})"
+            if self.mode == "auto" and mode == DOMAIN and ch.failure is not None:
+                # Domain mode answers only for times before its failure (see _chain_for).
+                g = self._chain(stream, GENERIC)
+                self._extend(g, last, progress, cancelled)
+                if _further(g.failure, ch.failure, last):
+                    res = self._at_time(g, stream, at, when, last, GENERIC,
+                                        _fallback_reason(ch.failure))
+                    if res.version is not None and not _fails_by(ch.failure, res.version):
+                        return self._result(ch, stream, res.version, mode, reason)
+                    return res
+            return self._at_time(ch, stream, at, when, last, mode, reason)
+
+    def _at_time(
+        self, ch: _Chain, stream: str, at: Any, when: float, last: int, mode: str,
+        reason: str | None,
+    ) -> StateResult:
+        """The state after the last event at or before ``when`` of a chain replayed to the end."""
+        times = self._seconds(ch)
+        idx = -1
+        if None not in times and all(a <= b for a, b in zip(times, times[1:], strict=False)):
+            idx = bisect.bisect_right(times, when) - 1
+        else:
+            for i in range(len(times) - 1, -1, -1):
+                t = times[i]
+                if t is not None and t <= when:
+                    idx = i
+                    break
+        if idx < 0:
+            first = times[0] if times else None
+            when_first = iso_of(first) if first is not None else "?"
+            if ch.failure is not None and not times:
+                return StateResult(
+                    stream, None, mode, None, mode == GENERIC, ch.failure, None, reason
                 )
-            assert ch.first_version is not None
-            v = ch.first_version + idx
-            if ch.failure is not None and v == ch.replayed_to and ch.replayed_to < last:
-                # The time lies after the last good event: say the replay stopped.
-                after_fail = v + 1 == ch.failure.version
-                if after_fail:
-                    return self._result(ch, stream, ch.failure.version, mode, reason)
-            return self._result(ch, stream, v, mode, reason)
+            raise InspectorError(
+                f"no event of {stream} at or before {at} (first event: {when_first})"
+            )
+        assert ch.first_version is not None
+        v = ch.first_version + idx
+        if ch.failure is not None and v == ch.replayed_to and ch.replayed_to < last:
+            # The time lies after the last good event: say the replay stopped.
+            after_fail = v + 1 == ch.failure.version
+            if after_fail:
+                return self._result(ch, stream, ch.failure.version, mode, reason)
+        return self._result(ch, stream, v, mode, reason)
 
     def diff(self, stream: str, from_version: int, to_version: int) -> dict[str, Any]:
         with self._lock:
-            a = self.state(stream, from_version)
-            b = self.state(stream, to_version)
+            a, b = self._pair(stream, from_version, to_version)
             out: dict[str, Any] = {
                 "stream": stream,
                 "from": from_version,
@@ -859,6 +958,8 @@ class Replayer:
                 "approximate": b.approximate,
                 "changes": diff_values(a.state, b.state),
             }
+            if b.mode_reason:
+                out["mode_reason"] = b.mode_reason
             err = b.error or a.error
             if err is not None:
                 out["error"] = err.to_json()
@@ -870,11 +971,25 @@ class Replayer:
         """The change made by the event at ``version`` (diff of version-1 and version)."""
         with self._lock:
             first, v = self._bounds(stream, version)
-            b = self.state(stream, v)
+            if v <= first:
+                b = self.state(stream, v)
+                return [] if b.error is not None else diff_values({}, b.state)
+            a, b = self._pair(stream, v - 1, v)
             if b.error is not None:
                 return []
-            old = self.state(stream, v - 1).state if v > first else {}
-            return diff_values(old, b.state)
+            return diff_values(a.state, b.state)
+
+    def _pair(self, stream: str, va: int, vb: int) -> tuple[StateResult, StateResult]:
+        """The states at ``va`` and ``vb`` in one mode (the mode ``vb`` is answered in)."""
+        _, vb = self._bounds(stream, vb)
+        _, va = self._bounds(stream, va)
+        b = self.state(stream, vb)
+        a = self.state(stream, va)
+        if a.mode != b.mode:
+            ch = self._chain(stream, b.mode)
+            self._extend(ch, va, None, None)
+            a = self._result(ch, stream, va, b.mode, b.mode_reason)
+        return a, b
 
     def blame(
         self,
@@ -897,10 +1012,8 @@ class Replayer:
     ) -> dict[str, Any]:
         """Blame plus the replay mode and any failure that cut it short."""
         with self._lock:
-            mode, _ = self._mode_and_reason(stream)
             last = self.store.require_stream(stream)
-            ch = self._chain(stream, mode)
-            self._extend(ch, last, None, None)  # times and failure point
+            mode, reason, ch = self._chain_for(stream, last)  # times and failure point
             collect = BlameCollector(path, lambda v: self._time_iso(ch, v))
 
             stop = (
@@ -918,8 +1031,10 @@ class Replayer:
                     cancelled=cancelled,
                 )
             except StepFailed as f:
-                return {"mode": mode, "changes": collect.rows, "error": f.failure}
-            return {"mode": mode, "changes": collect.rows, "error": ch.failure}
+                return {"mode": mode, "changes": collect.rows, "error": f.failure,
+                        "mode_reason": reason}
+            return {"mode": mode, "changes": collect.rows, "error": ch.failure,
+                    "mode_reason": reason}
 
     @staticmethod
     def _seconds(ch: _Chain) -> list[float | None]:
@@ -946,6 +1061,28 @@ class Replayer:
 
         with self._lock:
             return verify_snapshots(self, stream)
+
+
+def _fails_by(failure: ReplayFailure | None, v: int) -> bool:
+    """Whether a chain with ``failure`` cannot give the state at ``v``."""
+    return failure is not None and (failure.version is None or v >= failure.version)
+
+
+def _further(generic: ReplayFailure | None, domain: ReplayFailure | None, v: int) -> bool:
+    """Whether the generic chain answers ``v`` where the domain chain stopped (or gets further
+    than it: a version gap stops both at the same place, and then domain mode stays)."""
+    if not _fails_by(generic, v):
+        return True
+    gv = generic.version if generic is not None else None
+    dv = domain.version if domain is not None else None
+    return gv is not None and dv is not None and gv > dv
+
+
+def _fallback_reason(failure: ReplayFailure | None) -> str:
+    if failure is None or failure.version is None:
+        return f"the domain replay failed: {failure.message if failure else '?'}"
+    return (f"the domain replay stops at version {failure.version} "
+            f"({failure.topic or 'no topic'}): {failure.message}")
 
 
 def _next_multiple(first: int, interval: int, at_least: int) -> int:

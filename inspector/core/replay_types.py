@@ -50,9 +50,11 @@ class StateResult:
     error: ReplayFailure | None = None
     last_good_version: int | None = None
     mode_reason: str | None = None
+    # generic mode: {"snapshot_version", "from_snapshot": [path], "inferred": [path]}
+    provenance: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "stream": self.stream,
             "version": self.version,
             "mode": self.mode,
@@ -62,6 +64,9 @@ class StateResult:
             "last_good_version": self.last_good_version,
             "mode_reason": self.mode_reason,
         }
+        if self.provenance is not None:
+            out["provenance"] = self.provenance
+        return out
 
 
 class StepFailed(Exception):

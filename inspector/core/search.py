@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from inspector.core.codec import Codec
+from inspector.core.codec import Codec, parse_json
+from inspector.core.damage import row_damage
 
 DEFAULT_SCAN_CAP = 200_000
 BATCH = 1000
@@ -42,7 +44,22 @@ def _lookup(data: Any, path: list[str]) -> Any:
 _MISSING = object()
 
 
-def make_matcher(query: str) -> Callable[[str, Any], bool]:
+def _intact(ev: Any) -> bool:
+    """Not a damaged row (its payload is not searched: its columns are not trusted)."""
+    if getattr(ev, "tags", None) is not None:  # DCB events: no stream/version columns
+        return True
+    return row_damage(ev.stream, ev.version, ev.topic) is None
+
+
+def json_text(data: Any) -> str:
+    """Compact JSON text of decoded data, integers exact at any size (what text search reads)."""
+    try:
+        return orjson.dumps(data).decode("utf-8")
+    except TypeError:  # integers beyond 64 bits, nesting past orjson's 255 levels
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def make_matcher(query: str) -> Callable[[str | None, Any], bool]:
     """``path = value`` compares one field (value as JSON, else as text); otherwise substring.
 
     Text matching is case-insensitive and looks at the event topic and the decoded payload.
@@ -52,11 +69,11 @@ def make_matcher(query: str) -> Callable[[str, Any], bool]:
         if path_text and " " not in path_text:
             path = path_text.split(".")
             try:
-                want: Any = orjson.loads(value_text)
-            except orjson.JSONDecodeError:
+                want: Any = parse_json(value_text.encode("utf-8"))  # exact at any size
+            except ValueError:
                 want = value_text
 
-            def match_path(_topic: str, data: Any) -> bool:
+            def match_path(_topic: str | None, data: Any) -> bool:
                 got = _lookup(data, path)
                 if got is _MISSING:
                     return False
@@ -65,14 +82,10 @@ def make_matcher(query: str) -> Callable[[str, Any], bool]:
             return match_path
     needle = query.lower()
 
-    def match_text(topic: str, data: Any) -> bool:
-        if needle in topic.lower():
+    def match_text(topic: str | None, data: Any) -> bool:
+        if type(topic) is str and needle in topic.lower():
             return True
-        try:
-            text = orjson.dumps(data).decode("utf-8")
-        except TypeError:
-            text = str(data)
-        return needle in text.lower()
+        return needle in json_text(data).lower()
 
     return match_text
 
@@ -106,7 +119,7 @@ def search_log(
             res.scanned += 1
             res.last_position = cursor = ev.position
             d = codec.decode(ev.state)
-            if d.ok and match(ev.topic, d.data):
+            if d.ok and match(ev.topic, d.data) and _intact(ev):
                 res.events.append(ev)
                 if len(res.events) >= limit:
                     return res
@@ -127,7 +140,7 @@ def search_stream(
     out = []
     for ev in store.iter_stream_events(stream):
         d = codec.decode(ev.state)
-        if d.ok and match(ev.topic, d.data):
+        if d.ok and match(ev.topic, d.data) and _intact(ev):
             out.append(ev)
             if len(out) >= limit:
                 break

@@ -119,7 +119,9 @@ def snapshot_coverage(store: Any, conn: Any) -> dict[str, Any]:
     for raw, v in store.query(
         f"SELECT originator_id, MAX(originator_version) FROM {q} GROUP BY originator_id"
     ):
-        batch.append((canonical_id(raw), int(v)))
+        if type(v) is not int:  # a damaged row (see inspector.core.damage)
+            continue
+        batch.append((getattr(store, "display_id", canonical_id)(raw), v))
         if len(batch) >= 900:
             flush()
     if batch:

@@ -39,7 +39,7 @@ from inspector.core.diff import diff_values
 from inspector.core.errors import InspectorError
 from inspector.core.normalise import normalise
 from inspector.core.replay_types import ReplayFailure, StepFailed, failure_at
-from inspector.core.state_fields import state_of
+from inspector.core.state_fields import instance_dict, state_of
 
 MAX_VERSIONS = 10_000  # per-version differences kept (then a cut marker)
 
@@ -131,8 +131,11 @@ class _Domain:
             # no base event class: what its mutate would do
             if agg.version + 1 != row[1]:
                 raise ValueError(f"version {row[1]} does not follow {agg.version}")
-            agg.__dict__["_version"] = row[1]
-            agg.__dict__["_modified_on"] = ts
+            d = instance_dict(agg)  # (vars() fails on @aggregate-decorated classes)
+            if d is None:
+                raise TypeError(f"{type(agg).__name__} has no instance dict to advance")
+            d["_version"] = row[1]
+            d["_modified_on"] = ts
             return agg
         except Exception as exc:  # noqa: BLE001 - the library's checks
             raise StepFailed(failure_at(row, f"{type(exc).__name__}: {exc}")) from None

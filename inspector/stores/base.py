@@ -53,6 +53,10 @@ class AppTables:
     tracking_tables: list[str] = field(default_factory=list)
     extra_columns: list[str] = field(default_factory=list)
     family: str = "sql"  # which store module reads these tables ("sql", "dcb", "django")
+    # The snapshot-shaped tables that fit the events table (stores/pairing.py), and why none
+    # was chosen when the pairing is ambiguous (the user picks with --snapshots-table).
+    snapshots_choices: list[str] = field(default_factory=list)
+    snapshots_note: str | None = None
 
 
 def quote_ident(name: str) -> str:
@@ -86,6 +90,8 @@ class SqlStore:
         self.tables = tables
         self.all_apps = all_apps
         self._text_form: str | None = None
+        # "uuid" / "text": the application's ORIGINATOR_ID_TYPE (--app-class), when known
+        self.id_type_hint: str | None = None
         self._resolved: dict[str, Any] = {}
 
     # -- connection plumbing (subclasses) -----------------------------------------------------
@@ -141,19 +147,34 @@ class SqlStore:
         return ", ".join([self.placeholder] * n)
 
     def text_id_form(self) -> str:
-        """How a TEXT id column holds ids: 'hex' (32 hex digits, as eventsourcing.sqlite writes
-        UUIDs), 'dashed' (canonical UUID strings) or 'string' (any other ids). Sampled from the
-        lowest and the highest id; both must agree, else 'string'."""
+        """How a TEXT id column holds ids: 'hex' (32 lowercase hex digits, as
+        eventsourcing.sqlite writes UUIDs), 'dashed' (canonical UUID strings) or 'string' (text
+        ids, shown exactly as stored). Decided once per store: see :mod:`.id_forms`."""
         if self._text_form is None:
-            forms = set()
-            for order in ("", " DESC"):
-                rows = self.query(
-                    f"SELECT originator_id FROM {self.events}"
-                    f" ORDER BY originator_id{order} LIMIT 1"
-                )
-                forms.add(_text_form(rows[0][0]) if rows else "string")
-            self._text_form = forms.pop() if len(forms) == 1 else "string"
+            from inspector.stores.id_forms import decide
+
+            self._text_form = decide(self)
         return self._text_form
+
+    def id_form_cache_key(self) -> str | None:
+        """Where :mod:`.id_forms` keeps this store's answer (no secret in it), or None."""
+        return f"{self.layout}|{self.location}|{self.tables.schema}|{self.tables.events_table}"
+
+    def not_id_form_sql(self, form: str) -> str:
+        """SQL true for an id that is not of ``form`` ('hex' or 'dashed'); SQLite syntax."""
+        h = "[0-9a-f]"
+        pattern = h * 32 if form == "hex" else "-".join(h * n for n in (8, 4, 4, 4, 12))
+        return f"(typeof(originator_id) = 'text' AND originator_id NOT GLOB '{pattern}')"
+
+    def _text_ids(self) -> bool:
+        return self.tables.id_kind == ID_TEXT and self.text_id_form() == "string"
+
+    def display_id(self, raw: Any) -> str:
+        """An id as shown: text ids exactly as stored; UUIDs (a uuid or 16-byte column, or a
+        TEXT column that holds UUIDs) in the dashed canonical form."""
+        if type(raw) is str and self._text_ids():
+            return raw
+        return canonical_id(raw)
 
     def hex_ids(self) -> bool:
         """Whether ids are UUIDs stored natively or as 32-hex TEXT (the form to write back)."""
@@ -187,15 +208,19 @@ class SqlStore:
             return [u.hex]
         if form == "dashed":
             return [str(u)]
-        candidates = list(dict.fromkeys([stream, str(u), u.hex]))
+        # Text ids: the exact stored match wins; else the UUID forms (dashed, 32 hex), in turn.
         found = self._resolved.get(stream)
         if found is None:
-            rows = self.query(
-                f"SELECT originator_id FROM {self.events}"
-                f" WHERE originator_id IN ({self._p(len(candidates))}) LIMIT 1",
-                candidates,
-            )
-            found = rows[0][0] if rows else stream
+            found = stream
+            for cand in dict.fromkeys([stream, str(u), u.hex]):
+                rows = self.query(
+                    f"SELECT originator_id FROM {self.events}"
+                    f" WHERE originator_id = {self.placeholder} LIMIT 1",
+                    [cand],
+                )
+                if rows:
+                    found = rows[0][0]
+                    break
             if len(self._resolved) > 1000:
                 self._resolved.clear()
             self._resolved[stream] = found
@@ -241,13 +266,16 @@ class SqlStore:
     # -- reads --------------------------------------------------------------------------------
     def describe(self) -> dict[str, Any]:
         """Where this application's events are: ``{"schema", "events_table", "snapshots_table",
-        "extra_columns"}``."""
+        "extra_columns", "snapshots_note", "snapshots_choices"}`` (the last two: why no
+        snapshots table was chosen, and the tables that fit; see ``stores/pairing.py``)."""
         t = self.tables
         return {
             "schema": t.schema,
             "events_table": t.events_table,
             "snapshots_table": t.snapshots_table,
             "extra_columns": t.extra_columns,
+            "snapshots_note": t.snapshots_note,
+            "snapshots_choices": list(t.snapshots_choices),
         }
 
     def max_position(self) -> int | None:
@@ -295,7 +323,7 @@ class SqlStore:
     def stream_ids(self, after: str | None = None, limit: int = 100) -> list[str]:
         """Distinct stream ids in id order after ``after``: one index seek per id."""
         rows = self._loose_scan(after, limit, None, with_details=False)
-        return [canonical_id(r[0]) for r in rows]
+        return [self.display_id(r[0]) for r in rows]
 
     def _loose_scan(
         self, after: str | None, limit: int, prefix: str | None, with_details: bool
@@ -332,7 +360,9 @@ class SqlStore:
             if key is not None:
                 conds_first.append(f"originator_id > {p}")
                 params_first.append(key)
-        where_first = ("WHERE " + " AND ".join(conds_first)) if conds_first else ""
+        if not conds_first:
+            conds_first.append("originator_id IS NOT NULL")  # a damaged row's NULL id sorts first
+        where_first = "WHERE " + " AND ".join(conds_first)
         details = ""
         if with_details:
             details = (
@@ -358,17 +388,30 @@ class SqlStore:
     ) -> list[StreamRow]:
         """One page of streams (id order), each with its last version and first event."""
         rows = self._loose_scan(after, limit, prefix, with_details=True)
-        return [
-            StreamRow(
-                canonical_id(r[0]), int(r[1]), r[2], as_bytes(r[3]) if r[3] is not None else None
+        out = []
+        for r in rows:
+            version = r[1]
+            if type(version) is not int:  # a damaged row's version ('abc', 1.5) is the MAX
+                version = self._last_int_version([r[0]])
+            first_topic = r[2] if type(r[2]) is str else None
+            out.append(
+                StreamRow(
+                    self.display_id(r[0]), version, first_topic,
+                    as_bytes(r[3]) if r[3] is not None else None,
+                )
             )
-            for r in rows
-        ]
+        return out
 
     def _row(self, r: tuple[Any, ...]) -> RawEvent:
+        """A row as stored; a damaged one (NULL id, odd version or topic) keeps its raw values
+        (see ``inspector.core.damage``)."""
         raw_id = r[1]
         if type(raw_id) is memoryview:
             stream = canonical_id(raw_id)
+        elif raw_id is None:
+            stream = None  # type: ignore[assignment]  # a damaged row: shown as null
+        elif type(raw_id) is str and self._text_ids():
+            stream = raw_id  # text ids exactly as stored
         else:
             stream = _canonical_cached(raw_id)
         state = r[4]
@@ -421,7 +464,10 @@ class SqlStore:
             yield from page
             if len(page) < batch:
                 return
-            lo = page[-1][1] + 1
+            lo = page[-1][1]
+            if type(lo) is not int:  # damaged rows (text versions) sort last in SQLite
+                return
+            lo += 1
 
     def stream_events(
         self,
@@ -431,7 +477,7 @@ class SqlStore:
         limit: int | None = None,
         desc: bool = False,
     ) -> list[RawEvent]:
-        canon = canonical_id(self.id_values(stream)[0])
+        canon = self.display_id(self.id_values(stream)[0])
         return [
             RawEvent(pos, canon, v, topic, state)
             for pos, v, topic, state in self.stream_rows(
@@ -447,7 +493,7 @@ class SqlStore:
         batch: int = 5000,
     ) -> Iterator[RawEvent]:
         """All events of a stream in version order, fetched in keyset batches."""
-        canon = canonical_id(self.id_values(stream)[0])
+        canon = self.display_id(self.id_values(stream)[0])
         for pos, v, topic, state in self.iter_stream_rows(stream, from_version, to_version, batch):
             yield RawEvent(pos, canon, v, topic, state)
 
@@ -458,7 +504,31 @@ class SqlStore:
             f" WHERE originator_id IN ({self._p(len(values))})",
             values,
         )
-        return rows[0][0] if rows and rows[0][0] is not None else None
+        v = rows[0][0] if rows else None
+        if v is None or type(v) is int:
+            return v
+        return self._last_int_version(values)  # a damaged row's 'abc' or 1.5 is the MAX
+
+    def _last_int_version(self, values: list[Any]) -> int | None:
+        """The highest integer version of a stream whose MAX is a damaged row's value (SQLite
+        sorts TEXT and BLOB after numbers): the rows from the top down, in bounded pages."""
+        p = self.placeholder
+        sql = (
+            f"SELECT originator_version FROM {self.events}"
+            f" WHERE originator_id IN ({self._p(len(values))})"
+        )
+        below: Any = None
+        for _ in range(100):
+            cond = f" AND originator_version < {p}" if below is not None else ""
+            params = [*values, below] if below is not None else list(values)
+            rows = self.query(sql + cond + " ORDER BY originator_version DESC LIMIT 200", params)
+            for (v,) in rows:
+                if type(v) is int:
+                    return v
+            if len(rows) < 200:
+                return None
+            below = rows[-1][0]
+        return None
 
     def version_at_position(self, stream: str, position: int) -> int | None:
         """The stream's last version at or before global ``position`` (None: none yet)."""
@@ -729,15 +799,6 @@ class SqlStore:
         return v
 
 
-def _text_form(value: Any) -> str:
-    if isinstance(value, str) and len(value) in (32, 36):
-        u = parse_uuid(value)
-        if u is not None:
-            if value == u.hex:
-                return "hex"
-            if value == str(u):
-                return "dashed"
-    return "string"
 
 
 def as_bytes(value: Any) -> bytes:
@@ -822,6 +883,16 @@ def check_app_choice(apps: list[AppTables], app: str | None) -> AppTables:
     for a in apps:
         if a.name.lower() == wanted:
             return a
+    # The same application in several schemas is listed as schema.name: say which to pick.
+    same = [a for a in apps if a.schema and a.name.lower() == f"{a.schema}.{wanted}".lower()]
+    if len(same) == 1:
+        return same[0]
+    if len(same) > 1:
+        raise InspectorError(
+            f"application {app!r} is ambiguous: it is in schemas "
+            + ", ".join(str(a.schema) for a in same)
+            + f"; pick one with --schema {same[0].schema} or --app {same[0].name}"
+        )
     raise InspectorError(
         f"no application {app!r} here; found: " + ", ".join(a.name for a in apps)
     )

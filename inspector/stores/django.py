@@ -116,6 +116,7 @@ def django_apps(
                 schema=db_schema,
                 snapshots_table=schema.snapshots.name if schema.snapshots else None,
                 tracking_tables=[schema.tracking.name] if schema.tracking else [],
+                snapshots_choices=[schema.snapshots.name] if schema.snapshots else [],
                 extra_columns=[],
                 family="django",
                 application_name=name,

@@ -161,3 +161,12 @@ def choose_snapshots_table(apps: Sequence[Any], app: Any, name: str) -> None:
             f"(tables that fit its events table {app.events_table!r}: {fit})")
     app.snapshots_table = match[0]
     app.snapshots_note = None
+
+
+def apply_snapshots_choice(db: Any, app: str | None, name: str) -> None:
+    """``--snapshots-table NAME`` (or the Open dialog's field) for application ``app`` of an
+    opened ``Database`` (the only one when ``app`` is None)."""
+    from inspector.stores.base import check_app_choice
+
+    tables = check_app_choice(db.apps, app)
+    choose_snapshots_table(db.apps, tables, name)

@@ -32,7 +32,10 @@ from inspector.stores.schema import (
     no_tables_message,
 )
 
-READ_ONLY_OPTIONS = "-c default_transaction_read_only=on"
+# Read-only sessions; no JIT: every read is a few index seeks, and on a never-analysed table
+# (the DCB tables' autovacuum rarely runs) the planner's estimates make JIT compile each query
+# for longer than it runs (measured: 0.5 s of JIT for a 10 ms streams page of 1M events).
+READ_ONLY_OPTIONS = "-c default_transaction_read_only=on -c jit=off"
 IDLE_TIMEOUT_ENV = "EVENT_INSPECTOR_PG_IDLE_TIMEOUT"
 DEFAULT_IDLE_TIMEOUT = 30.0  # seconds without a byte from the server during one request
 # TCP keepalives (a dead peer or a broken route is noticed in ~idle + interval * count seconds)
@@ -298,6 +301,43 @@ def pg_tables(conn: PgConnector, schema: str | None) -> list[TableShape]:
     ]
 
 
+def unreadable_event_tables(conn: PgConnector, schema: str | None) -> str | None:
+    """Why event tables the role cannot read are invisible, or None.
+
+    ``information_schema.columns`` lists only what the role may use, so a role without SELECT
+    sees "no tables"; ``pg_class``/``pg_attribute`` list every table to every role, with
+    ``has_table_privilege``/``has_schema_privilege`` saying what is missing.
+    """
+    sql = (
+        "SELECT n.nspname, c.relname, has_schema_privilege(n.oid, 'USAGE'),"
+        " has_table_privilege(c.oid, 'SELECT') FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+        " AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+        "             AND a.attname = 'originator_version' AND NOT a.attisdropped)"
+        " AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+        "             AND a.attname = 'state' AND NOT a.attisdropped)"
+    )
+    params: list[Any] = []
+    if schema:
+        sql += " AND n.nspname = %s"
+        params.append(schema)
+    sql += " ORDER BY 1, 2"
+    try:
+        rows = conn.query(sql, params)
+    except InspectorError:
+        return None
+    user = conn.params.get("user") or "this role"
+    for nsp, rel, usage, select in rows:
+        if not usage:
+            return (f"permission denied for schema {nsp} (holds event table {rel}): the role "
+                    f"{user} needs USAGE on the schema and SELECT on the tables")
+        if not select:
+            return (f"permission denied for table {nsp}.{rel}: the role {user} needs SELECT on "
+                    f"it (GRANT SELECT ON {quote_ident(nsp)}.{quote_ident(rel)} TO ...)")
+    return None
+
+
 def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
     apps: list[AppTables] = []
     aggregates: set[tuple[str, str]] = set()
@@ -323,10 +363,8 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
         extra = [c for c in extra if c != pos]
         layout = layout or lay
         apps.append(AppTables(app_prefix(name), name, pos, id_kind, schema, extra_columns=extra))
+    # Snapshot tables are paired with their events table from evidence (stores/pairing.py).
     for app in apps:
-        prefix = app_prefix(app.events_table)
-        if (app.schema, f"{prefix}_snapshots") in aggregates:
-            app.snapshots_table = f"{prefix}_snapshots"
         app.tracking_tables = sorted(tracking.get(app.schema or "", []))
     return layout, name_across_schemas(apps)
 
@@ -358,6 +396,14 @@ class PgStore(SqlStore):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connector.query(sql, params)
+
+    def not_id_form_sql(self, form: str) -> str:
+        """SQL true for an id that is not of ``form`` ('hex' or 'dashed')."""
+        h = "[0-9a-f]"
+        pattern = f"^{h}{{32}}$" if form == "hex" else (
+            f"^{h}{{8}}-{h}{{4}}-{h}{{4}}-{h}{{4}}-{h}{{12}}$"
+        )
+        return f"(originator_id::text !~ '{pattern}')"
 
     def query_events(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return self.connector.query(sql, params, binary=True)
@@ -405,6 +451,34 @@ class PgStore(SqlStore):
         return self._track_cols[table]
 
 
+def pair_pg_snapshots(
+    connector: PgConnector, tables: list[TableShape], apps: list[AppTables]
+) -> None:
+    """Pair each application with its snapshots table from schema evidence (bounded reads).
+    ``tables`` are named ``schema\x00table`` as :func:`pg_tables` gives them."""
+    from inspector.stores.pairing import pair_snapshot_tables
+
+    used = {(a.schema, a.events_table) for a in apps}
+    shapes: dict[tuple[str | None, str], TableShape] = {}
+    candidates: list[tuple[str | None, TableShape]] = []
+    for t in tables:
+        schema, name = t.name.split("\x00", 1)
+        shape = TableShape(name, t.columns, t.types)
+        shapes[(schema, name)] = shape
+        if is_event_like(t) and (schema, name) not in used and not is_tracking(t) \
+                and "notification_id" not in t.colset and "id" not in t.colset:
+            candidates.append((schema, shape))
+    if not candidates:
+        return
+
+    def qualify(schema: str | None, name: str) -> str:
+        q = f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+        return q.replace("%", "%%")
+
+    pair_snapshot_tables(apps, {k: v for k, v in shapes.items() if k in used}, candidates,
+                         lambda sql, params: connector.query(sql, params), qualify, "%s")
+
+
 def open_postgres(
     url: str, schema: str | None = None, password: str | None = None,
     idle_timeout: float | None = None,
@@ -416,6 +490,7 @@ def open_postgres(
 
         dj_apps, dj_tables = django.pg_apps(connector, tables)
         layout, apps = discover([t for t in tables if t.name not in dj_tables])
+        pair_pg_snapshots(connector, [t for t in tables if t.name not in dj_tables], apps)
         dcb_apps = discover_dcb(tables)
         if dcb_apps:
             apps = [*apps, *dcb_apps]
@@ -424,6 +499,9 @@ def open_postgres(
             layout = layout or django.LAYOUT
             apps = name_across_schemas([*dj_apps, *apps])
         if not apps:
+            denied = unreadable_event_tables(connector, schema)
+            if denied:
+                raise StoreOpenError(f"{connector.display}: {denied}")
             where = f"schema {schema!r}" if schema else "any schema"
             msg = no_tables_message(
                 [TableShape(t.name.split("\x00", 1)[1], t.columns, t.types) for t in tables]

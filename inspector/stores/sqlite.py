@@ -181,12 +181,9 @@ def discover(tables: list[TableShape]) -> tuple[str, list[AppTables]]:
             layout = layout or "eventsourcing.sqlite"
         else:
             aggregates[t.name] = t
+    # Snapshot tables are paired with their events table from evidence (stores/pairing.py).
     for app in apps:
         prefix = app_prefix(app.events_table)
-        for cand in (f"{prefix}_snapshots", "stored_snapshots"):
-            if cand in aggregates:
-                app.snapshots_table = cand
-                break
         for tr in tracking:
             if tr in ("tracking", f"{prefix}_tracking", "notification_tracking"):
                 app.tracking_tables.append(tr)
@@ -217,6 +214,13 @@ class SqliteStore(SqlStore):
     def refresh(self) -> None:
         self.connector.refresh()
 
+    def id_form_cache_key(self) -> str | None:
+        try:
+            st = os.stat(self.connector.path)
+        except OSError:
+            return None
+        return f"sqlite|{self.connector.path}|{st.st_dev}|{st.st_ino}|{self.tables.events_table}"
+
     def explain(self, sql: str, params: Sequence[Any] = ()) -> str:
         rows = self.query("EXPLAIN QUERY PLAN " + sql, params)
         return "\n".join(str(r[-1]) for r in rows)
@@ -229,6 +233,28 @@ class SqliteStore(SqlStore):
             rows = self.query(f"PRAGMA table_info({quote_ident(table)})")
             self._track_cols[table] = {r[1].lower() for r in rows}
         return self._track_cols[table]
+
+
+def pair_sqlite_snapshots(
+    connector: SqliteConnector, tables: list[TableShape], apps: list[AppTables]
+) -> None:
+    """Pair each application with its snapshots table from schema evidence (bounded reads)."""
+    from inspector.stores.pairing import pair_snapshot_tables
+
+    used = {a.events_table for a in apps}
+    shapes = {t.name: t for t in tables}
+    candidates = [(None, t) for t in tables
+                  if is_event_like(t) and t.name not in used and not is_tracking(t)]
+    if not candidates:
+        return
+    conn = connector.conn()
+
+    def query(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return conn.execute(sql, list(params)).fetchall()
+
+    pair_snapshot_tables(
+        apps, {(None, a.events_table): shapes[a.events_table] for a in apps}, candidates,
+        query, lambda _schema, name: quote_ident(name), "?")
 
 
 def open_sqlite(path: str) -> Database:
@@ -246,6 +272,7 @@ def open_sqlite(path: str) -> Database:
             layout, apps = django.LAYOUT, django_apps
         else:
             layout, apps = discover(tables)
+            pair_sqlite_snapshots(connector, tables, apps)
         if not apps:
             raise StoreOpenError(f"{path}: {no_tables_message(tables)}")
         return Database(

@@ -207,19 +207,55 @@ class UmaStore:
         self.catalog = catalog
 
     # -- events -------------------------------------------------------------------------------
-    def _event(self, se: Any, stream: str | None = None) -> RawEvent:
-        ev = se.event
-        tags = tuple(ev.tags)
-        sid, version = stream, None
+    @staticmethod
+    def _id_version(tags: Sequence[str], stream: str | None = None) -> tuple[str, int | None]:
+        """(stream id, version) from an event's tags. eventsourcing-umadb writes exactly
+        ``[originator:<id>, originator-<id>-version:<v>]`` (fast path, as its own recorder
+        reads them); anything else is searched tag by tag."""
+        if len(tags) == 2:
+            t0, t1 = tags
+            if t0[:11] == ORIGINATOR and t1[:11] == "originator-":
+                sid = t0[11:]
+                head, _, v = t1.rpartition(":")
+                if (stream is None or sid == stream) and head == f"originator-{sid}-version":
+                    try:
+                        return sid, int(v)
+                    except ValueError:
+                        pass
+        sid_found, version = stream, None
         for t in tags:
-            if sid is None and t.startswith(ORIGINATOR):
-                sid = t[len(ORIGINATOR):]
+            if sid_found is None and t.startswith(ORIGINATOR):
+                sid_found = t[len(ORIGINATOR):]
             m = _VERSION_TAG.match(t)
             if m is not None and (stream is None or m.group(1) == stream):
                 version = int(m.group(2))
-        if sid is None:
-            sid = tags[0] if tags else ""
-        return RawEvent(se.position, sid, version, ev.event_type, bytes(ev.data), tags)  # type: ignore[arg-type]
+        if sid_found is None:
+            sid_found = tags[0] if tags else ""
+        return sid_found, version
+
+    def _event(self, se: Any, stream: str | None = None) -> RawEvent:
+        ev = se.event
+        tags = tuple(ev.tags)
+        sid, version = self._id_version(tags, stream)
+        return RawEvent(se.position, sid, version, ev.event_type, ev.data, tags)  # type: ignore[arg-type]
+
+    def log_rows(
+        self, after: int | None = None, limit: int = 100, max_position: int | None = None,
+        raw: bool = False,
+    ) -> list[tuple[Any, ...]]:
+        """The log as tuples ``(position, stream id, version, type, data)`` (whole-log passes:
+        the catalog), without building events."""
+        start = int(after) + 1 if after is not None and after >= 0 else None
+        out = []
+        idv = self._id_version
+        for se in self._read(None, start=start, limit=int(limit)):
+            pos = se.position
+            if max_position is not None and pos > max_position:
+                break
+            ev = se.event
+            sid, version = idv(ev.tags)
+            out.append((pos, sid, version, ev.event_type, ev.data))
+        return out
 
     def _stream_tag(self, stream: str) -> str | None:
         """The ``originator:`` tag of a stream the user named (any UUID form), or None."""
@@ -309,12 +345,21 @@ class UmaStore:
                 if to_version is None or ev.version <= to_version:
                     out.append(ev)
             return out
-        out = []
-        for ev in self.iter_stream_events(stream, from_version, to_version):
-            out.append(ev)
-            if limit is not None and len(out) >= limit:
-                break
-        return out
+        if limit is not None:
+            # versions are contiguous: ``limit`` events of the stream's tag from the position of
+            # ``from_version`` are exactly the versions asked for (one bounded read)
+            tag, sid = self._sid(stream)
+            start = None
+            if from_version is not None:
+                start = self._position_of(sid, from_version)
+                if start is None:
+                    return [e for e in self.iter_stream_events(stream, from_version, to_version)
+                            ][:limit]
+            evs = [self._event(se, sid)
+                   for se in self._read(self._query(tags=[tag]), start=start, limit=int(limit))]
+            return [e for e in evs if (from_version is None or e.version >= from_version)
+                    and (to_version is None or e.version <= to_version)]
+        return list(self.iter_stream_events(stream, from_version, to_version))
 
     def stream_rows(
         self,

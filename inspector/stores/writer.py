@@ -72,6 +72,7 @@ class StoreWriter:
     def _connect(self) -> None:
         if self.kind == "sqlite":
             path = store_url(self.store)
+            check_sqlite_writable(path)
             uri = f"file:{urllib.parse.quote(os.path.abspath(path))}?mode=rw"
             try:
                 self._conn = sqlite3.connect(
@@ -228,6 +229,23 @@ class StoreWriter:
             return int(cur.rowcount)
         finally:
             cur.close()
+
+
+def check_sqlite_writable(path: str) -> None:
+    """Refuse before connecting when SQLite could not write: nothing is created beside the file.
+
+    A write transaction on a read-only file (permissions, a read-only mount) fails only after
+    SQLite created its ``-wal``/``-shm`` (or ``-journal``) files next to it, which then stay
+    behind, empty. Checked with ``os.access`` (a read-only mount refuses root too).
+    """
+    full = os.path.abspath(path)
+    if not os.access(full, os.W_OK):
+        raise WriteError(f"{path}: the file is read-only (permissions or a read-only mount); "
+                         f"nothing was written")
+    directory = os.path.dirname(full) or "."
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise WriteError(f"{path}: its directory is not writable, and SQLite writes its journal "
+                         f"(-wal/-shm or -journal) there; nothing was written")
 
 
 def _is_db_error(exc: BaseException) -> bool:

@@ -10,16 +10,14 @@ import csv
 from collections.abc import Callable
 from typing import Any
 
-import orjson
-
 from inspector.core.browse import event_json
-from inspector.core.normalise import normalise
+from inspector.core.normalise import json_bytes
 
 CSV_COLUMNS = ("position", "stream", "version", "topic", "timestamp", "size", "error")
 
 
 def _dumps(obj: Any) -> bytes:
-    return orjson.dumps(obj, default=normalise, option=orjson.OPT_INDENT_2)
+    return json_bytes(obj)
 
 
 def write_json(path: str, obj: Any) -> int:
@@ -40,7 +38,7 @@ def export_stream_json(
             if cancelled():
                 break
             row = event_json(ev, session.codec.decode(ev.state))
-            f.write((b",\n" if n else b"\n") + orjson.dumps(row, default=normalise))
+            f.write((b",\n" if n else b"\n") + json_bytes(row, indent=False))
             n += 1
         f.write(b"\n]\n")
     return n

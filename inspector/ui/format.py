@@ -61,8 +61,13 @@ def one_line(value: Any, width: int = 200) -> str:
             text = json.dumps(value, ensure_ascii=False, default=str)
         except (TypeError, ValueError):
             text = repr(value)
-    text = text.replace("\n", " ")
+    text = text[: width * 4].translate(_VISIBLE)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# Control characters as their escapes (a cell shows one line; ESC would reach the terminal).
+_VISIBLE = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {0x0A: " ", 0x09: " "}
+_VISIBLE.update({0x2028: " ", 0x2029: " "})
 
 
 def path_text(path: list[Any] | tuple[Any, ...]) -> str:

@@ -459,9 +459,12 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
     _splits_restored = True
 
+    persist = True  # False: keep no layout, recent entry or secret (headless --screenshot)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_layout()
-        self.remember_current()
+        if self.persist:
+            self.save_layout()
+            self.remember_current()
         self.live_timer.stop()
         self.timeline.set_playing(False)
         self.runner.cancel_all()
@@ -552,11 +555,12 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
         def work(ticket: Ticket) -> dict[str, Any]:
             from inspector.core.browse import aggregate_type
+            from inspector.core.damage import first_version
 
             store = session.store
             last = store.require_stream(stream_id)
             first_ev = store.stream_events(stream_id, limit=1)
-            first = first_ev[0].version
+            first = first_version(store, stream_id, last)  # skips damaged rows sorted first
             canonical = first_ev[0].stream
             type_topic, _src = aggregate_type(first_ev[0].topic, first_ev[0].state, session.codec)
             snaps = [s.version for s in store.snapshots(canonical)]

@@ -109,9 +109,17 @@ def open_session(req: OpenRequest) -> Session:
         raise InspectorError("no store given: open a SQLite file or a database URL")
     db = open_database(req.location, schema=req.schema, password=req.password)
     try:
+        if req.snapshots_table:
+            from inspector.stores.pairing import apply_snapshots_choice
+
+            apply_snapshots_choice(db, req.app, req.snapshots_table)
         store = db.store(req.app)
+        if req.app_class:  # the application's own ORIGINATOR_ID_TYPE (ids shown as it stores)
+            from inspector.core.ids import app_id_type
+
+            store.id_type_hint = app_id_type(req.app_class, req.paths)
         key = req.cipher_key or cipher_key_from_env()
-        codec = Codec(key).for_store(store)
+        codec = Codec(key, req.max_payload_mb).for_store(store)
         replayer, why = make_replayer(store, codec, req)
     except BaseException:
         db.close()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from inspector.core.codec import DEFAULT_MAX_PAYLOAD_MB
 from inspector.ui.connection.probe import ProbeResult, probe
 from inspector.ui.connection.profiles import ProfileStore
 from inspector.ui.connection.spec import (
@@ -148,6 +150,10 @@ class ConnectionDialog(QDialog):
         self.app_class = QLineEdit()
         self.app_class.setObjectName("appClass")
         self.app_class.setPlaceholderText("package.module:MyApplication (optional)")
+        self.snapshots_table = QLineEdit()
+        self.snapshots_table.setObjectName("snapshotsTable")
+        self.snapshots_table.setPlaceholderText(
+            "found from the schema (name it only when Test connection says it is ambiguous)")
         self.projector = QLineEdit()
         self.projector.setObjectName("projector")
         self.projector.setPlaceholderText(
@@ -158,6 +164,16 @@ class ConnectionDialog(QDialog):
         self.mode.setObjectName("mode")
         self.mode.addItems(list(MODES))
 
+        self.max_payload = QDoubleSpinBox()
+        self.max_payload.setObjectName("maxPayload")
+        self.max_payload.setRange(1, 1_000_000)
+        self.max_payload.setDecimals(0)
+        self.max_payload.setSuffix(" MB")
+        self.max_payload.setValue(DEFAULT_MAX_PAYLOAD_MB)
+        self.max_payload.setToolTip(
+            "Largest event payload decoded, after decompression/decryption (--max-payload);"
+            " a larger one is shown as a cut marker"
+        )
         self.profile_name = QLineEdit()
         self.profile_name.setObjectName("profileName")
         self.profile_name.setPlaceholderText("name to save this connection as a profile")
@@ -184,7 +200,9 @@ class ConnectionDialog(QDialog):
         form.addRow("&Domain paths:", paths_row)
         form.addRow("Application c&lass:", self.app_class)
         form.addRow("Pro&jector function:", self.projector)
+        form.addRow("Snapshots &table:", self.snapshots_table)
         form.addRow("Replay &mode:", self.mode)
+        form.addRow("Max pa&yload:", self.max_payload)
         form.addRow(QLabel(""))
         form.addRow("Profile &name:", self.profile_name)
         form.addRow("&Environment:", self.environment)
@@ -302,7 +320,9 @@ class ConnectionDialog(QDialog):
         self.paths.setText(os.pathsep.join(full.paths))
         self.app_class.setText(full.app_class or "")
         self.projector.setText(full.projector or "")
+        self.snapshots_table.setText(full.snapshots_table or "")
         self.mode.setCurrentText(full.mode if full.mode in MODES else "auto")
+        self.max_payload.setValue(full.max_payload_mb or DEFAULT_MAX_PAYLOAD_MB)
         self.profile_name.setText(full.profile_name or "")
         env_index = self.environment.findData(full.env_colour) if full.env_colour else 0
         if env_index < 0:  # a custom colour
@@ -328,10 +348,15 @@ class ConnectionDialog(QDialog):
             paths=paths,
             app_class=self.app_class.text().strip() or None,
             projector=self.projector.text().strip() or None,
+            snapshots_table=self.snapshots_table.text().strip() or None,
             profile_name=self.profile_name.text().strip() or None,
             env_colour=self.environment.currentData(),
             production=self.production.isChecked(),
             mode=self.mode.currentText(),
+            max_payload_mb=(
+                None if self.max_payload.value() == DEFAULT_MAX_PAYLOAD_MB
+                else self.max_payload.value()
+            ),
         )
 
     def _app_name(self) -> str | None:

@@ -17,6 +17,7 @@ class ProbedApp:
     name: str
     schema: str | None
     head: int | None = None  # max notification id (an index seek, never a count)
+    snapshots_note: str | None = None  # the snapshots table is ambiguous: pick one
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,11 @@ class ProbeResult:
         n = len(self.apps)
         noun = "application" if n == 1 else "applications"
         enc = self.encryption()
-        return f"{self.layout}: {n} {noun} — " + "; ".join(parts) + (f" · {enc}" if enc else "")
+        notes = [a.snapshots_note for a in self.apps if a.snapshots_note]
+        return f"{self.layout}: {n} {noun} — " + "; ".join(parts) + (
+            f" · {enc}" if enc else "") + "".join(
+            f"\n{note.replace('--snapshots-table NAME', 'the Snapshots table field')}"
+            for note in notes)
 
 
 SAMPLE = 8  # events decoded to tell whether the store is encrypted and the key fits
@@ -78,7 +83,8 @@ def probe(
                 head: int | None = store.max_position()
             except Exception:  # noqa: BLE001 - the head is a nicety, never a failure
                 head = None
-            apps.append(ProbedApp(tables.name, tables.schema, head))
+            apps.append(ProbedApp(tables.name, tables.schema, head,
+                                  getattr(tables, "snapshots_note", None)))
             if encrypted is None and store is not None and head:
                 encrypted, key_fits = _sample_encryption(store, cipher_key)
         return ProbeResult(location, db.layout, apps, encrypted, key_fits)

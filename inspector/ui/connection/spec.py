@@ -36,10 +36,12 @@ class ConnectionSpec:
     paths: list[str] = field(default_factory=list)
     app_class: str | None = None
     projector: str | None = None  # MODULE:FUNCTION of functional aggregates (--projector)
+    snapshots_table: str | None = None  # --snapshots-table: where the schema is ambiguous
     profile_name: str | None = None
     env_colour: str | None = None  # "#rrggbb" or None
     production: bool = False
     mode: str = "auto"
+    max_payload_mb: float | None = None  # --max-payload: None is the codec's default (64 MB)
 
     def __post_init__(self) -> None:
         # A password typed into the URL never stays there: it moves to ``password`` (kept in

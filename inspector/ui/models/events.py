@@ -130,6 +130,8 @@ class EventsModel(QAbstractTableModel):
                 return
             page: list[dict[str, Any] | None] = [None] * PAGE
             for r in rows:
+                if type(r["version"]) is not int:  # a damaged row: the log tab shows it
+                    continue
                 i = r["version"] - lo
                 if 0 <= i < PAGE:
                     page[i] = r

@@ -20,6 +20,7 @@ PATH_ROLE = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2
 
 OP_COLOURS = {"add": "#2e9d4f", "change": "#d08a00", "remove": "#d03030"}
+SNAPSHOT_COLOUR = "#1f5fbf"  # generic mode: a value read from a stored snapshot
 
 
 CHUNK = 1000  # containers with more children are shown in ranges of this many
@@ -120,6 +121,8 @@ class JsonTreeModel(QAbstractItemModel):
         super().__init__(parent)
         self.root = _Node(None, {}, (), None, 0)
         self.highlights: dict[PathT, str] = {}
+        # where a value comes from (generic mode): "events" or "snapshot:N"
+        self.origins: dict[PathT, str] = {}
         self._ancestors: set[PathT] = set()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -129,11 +132,28 @@ class JsonTreeModel(QAbstractItemModel):
         self.root = _Node(
             None, value if isinstance(value, (dict, list)) else {"value": value}, (), None, 0
         )
+        self.origins = {}
         self._set_highlights(highlights or {})
         self.endResetModel()
 
     def value(self) -> Any:
         return self.root.value
+
+    def set_origins(self, origins: dict[PathT, str]) -> None:
+        """Generic mode: mark top-level values read from a stored snapshot (colour, tooltip)
+        apart from those inferred from later events (tooltip)."""
+        self.origins = dict(origins)
+        if self.root.children:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.root.children) - 1, 1))
+
+    def _origin_text(self, node: _Node) -> str | None:
+        for i in range(len(node.path), 0, -1):
+            o = self.origins.get(tuple(node.path[:i]))
+            if o is not None:
+                if o.startswith("snapshot:"):
+                    return f"read from the stored snapshot at version {o.split(':', 1)[1]}"
+                return "inferred from the events (approximate)"
+        return None
 
     def set_highlights(self, highlights: dict[PathT, str]) -> None:
         self._set_highlights(highlights)
@@ -214,12 +234,17 @@ class JsonTreeModel(QAbstractItemModel):
             return summary(node.value)
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 1 and not isinstance(node.value, (dict, list)):
-                return one_line(node.value, 4000)
-            return ".".join(str(p) for p in node.path)
+                tip = one_line(node.value, 4000)
+            else:
+                tip = ".".join(str(p) for p in node.path)
+            origin = self._origin_text(node) if self.origins else None
+            return f"{tip}\n({origin})" if origin else tip
         if role == Qt.ItemDataRole.ForegroundRole:
             op = self.highlights.get(node.path)
             if op:
                 return QBrush(QColor(OP_COLOURS.get(op, "#d08a00")))
+            if self.origins and (self._origin_text(node) or "").startswith("read from"):
+                return QBrush(QColor(SNAPSHOT_COLOUR))
             if col == 1 and (node.value is None or isinstance(node.value, bool)):
                 return QBrush(QColor("#7a7aa0"))
         if role == Qt.ItemDataRole.BackgroundRole:

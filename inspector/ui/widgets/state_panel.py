@@ -7,6 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from inspector.ui.models.json_tree import SNAPSHOT_COLOUR
 from inspector.ui.widgets.common import PlaceholderStack, elastic
 from inspector.ui.widgets.json_view import JsonView
 
@@ -19,6 +20,19 @@ LEGEND = (
 # name order, so a field is on the same line at every version (an object's __dict__ order
 # depends on how it was built: replayed from its first event, or restored from a snapshot).
 LEADING = ("_id", "_version", "_created_on", "_modified_on")
+
+
+def origins_of(result: Any) -> dict[tuple[Any, ...], str]:
+    """Generic mode: path -> "snapshot" (read from the stored snapshot at version N) or
+    "events" (inferred from later events), from the result's provenance."""
+    prov = getattr(result, "provenance", None)
+    if not prov:
+        return {}
+    out: dict[tuple[Any, ...], str] = {tuple(p): "events" for p in prov.get("inferred", [])}
+    snap = prov.get("snapshot_version")
+    for p in prov.get("from_snapshot", []):
+        out[tuple(p)] = f"snapshot:{snap}"
+    return out
 
 
 def highlights_of(changes: list[dict[str, Any]]) -> dict[tuple[Any, ...], str]:
@@ -97,6 +111,17 @@ class StatePanel(QWidget):
             " border: 1px solid #ffe69c; }"
         )
         self.error.hide()
+        # Generic mode is approximate: say so, say how to get the exact state, and tell the
+        # values of a stored snapshot apart from those inferred from later events.
+        self.banner = QLabel()
+        self.banner.setObjectName("approxBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.banner.setStyleSheet(
+            "QLabel#approxBanner { background: #e7f1ff; color: #0b3d91; padding: 6px;"
+            " border: 1px solid #b6d4fe; }"
+        )
+        self.banner.hide()
         self.tree = JsonView()
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
@@ -106,6 +131,7 @@ class StatePanel(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(head)
         lay.addWidget(self.error)
+        lay.addWidget(self.banner)
         lay.addWidget(self.tree, 1)
         self.stack = PlaceholderStack(
             inner, "Select a stream and an event: the aggregate's state at that version shows here."
@@ -147,6 +173,7 @@ class StatePanel(QWidget):
             self.error.show()
         else:
             self.error.hide()
+        self._show_banner(result)
         if result.state is None:
             self.stack.show_message(
                 f"No state to show at version {result.version}: "
@@ -156,6 +183,7 @@ class StatePanel(QWidget):
         clean = result.error is None
         shown = display_state(result.state, changes if clean else [])
         self.tree.set_value(shown, highlights_of(changes) if clean else {})
+        self.tree.json_model.set_origins(origins_of(result))
 
     def show_changes(self, changes: list[dict[str, Any]]) -> None:
         """What the shown version's event changed arrived (after its state): highlight it,
@@ -163,9 +191,32 @@ class StatePanel(QWidget):
         self.changes = changes
         if any(c.get("op") == "remove" for c in changes) and self.result is not None:
             self.tree.set_value(display_state(self.result.state, changes), highlights_of(changes))
+            self.tree.json_model.set_origins(origins_of(self.result))
         else:
             self.tree.set_highlights(highlights_of(changes))
         self.expand_to(changes)
+
+    def _show_banner(self, result: Any) -> None:
+        if not result.approximate:
+            self.banner.hide()
+            return
+        why = f" ({result.mode_reason})" if result.mode_reason else ""
+        prov = getattr(result, "provenance", None) or {}
+        snap = prov.get("snapshot_version")
+        origin = (
+            f" Values from the stored snapshot at version {snap} are shown in "
+            f"<span style='color:{SNAPSHOT_COLOUR}'>blue</span>; the others are inferred from "
+            "later events (hover a field to see which)."
+            if snap is not None
+            else " Every value is inferred from the events (no stored snapshot at or below "
+            "this version)."
+        )
+        self.banner.setText(
+            f"<b>Approximate state</b> (generic mode{why}).{origin} For the exact state, "
+            "open the store with your code: <b>Open…</b> (Ctrl+O) → <b>Domain paths</b> "
+            "and <b>Application class</b>."
+        )
+        self.banner.show()
 
     def expand_to(self, changes: list[dict[str, Any]]) -> None:
         self.tree.expand_paths([c["path"] for c in changes])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from eventsourcing.application import Application
 from eventsourcing.domain import (
     BaseAggregate,
     CanInitAggregate,
@@ -69,3 +70,11 @@ class Ticket(BaseAggregate[str]):
 
     def close(self, reason: str) -> None:
         self.trigger_event(self.Closed, reason=reason)
+
+
+class Helpdesk(Application[str]):
+    """Text ids by configuration (``ORIGINATOR_ID_TYPE=text``), as the library documents."""
+
+    is_snapshotting_enabled = True
+    snapshot_class = StrSnapshot
+    env = {"ORIGINATOR_ID_TYPE": "text"}

@@ -1,0 +1,1 @@
+"""eventsourcing-sqlalchemy applications whose tables have names of their own choosing."""

@@ -497,6 +497,11 @@ class Catalog:
         sql += " ORDER BY day, type"
         return [{"type": t, "day": d, "events": n} for t, d, n in self._conn.execute(sql, params)]
 
+    def undecoded(self) -> int:
+        """How many of the catalogued events could not be decoded (no key, damaged), in all
+        the updates so far: they have no time, shape or decoded size."""
+        return int(self._meta("undecoded") or 0)
+
     def summary(self) -> dict[str, Any]:
         row = self._conn.execute(
             "SELECT COUNT(*), SUM(events), MIN(first_time), MAX(last_time) FROM streams"
@@ -512,7 +517,7 @@ class Catalog:
             "events": row[1] or 0,
             "first_time": row[2],
             "last_time": row[3],
-            "undecoded": int(self._meta("undecoded") or 0),
+            "undecoded": self.undecoded(),
             "types": self.types(),
         }
 

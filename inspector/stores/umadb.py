@@ -345,12 +345,21 @@ class UmaStore:
                 if to_version is None or ev.version <= to_version:
                     out.append(ev)
             return out
-        out = []
-        for ev in self.iter_stream_events(stream, from_version, to_version):
-            out.append(ev)
-            if limit is not None and len(out) >= limit:
-                break
-        return out
+        if limit is not None:
+            # versions are contiguous: ``limit`` events of the stream's tag from the position of
+            # ``from_version`` are exactly the versions asked for (one bounded read)
+            tag, sid = self._sid(stream)
+            start = None
+            if from_version is not None:
+                start = self._position_of(sid, from_version)
+                if start is None:
+                    return [e for e in self.iter_stream_events(stream, from_version, to_version)
+                            ][:limit]
+            evs = [self._event(se, sid)
+                   for se in self._read(self._query(tags=[tag]), start=start, limit=int(limit))]
+            return [e for e in evs if (from_version is None or e.version >= from_version)
+                    and (to_version is None or e.version <= to_version)]
+        return list(self.iter_stream_events(stream, from_version, to_version))
 
     def stream_rows(
         self,

@@ -210,10 +210,23 @@ def run(
         quiet_qt_messages()
     check_display()
     app = make_app()
-    win = MainWindow()
-    install_excepthook(win)
+    scratch = None
     if screenshot:
+        # A headless render starts from the default layout and keeps nothing: the user's
+        # settings (window geometry of an 800x600 offscreen screen, recent list, keyring) are
+        # neither read nor written.
+        import tempfile
+
+        from PySide6.QtCore import QSettings
+
+        scratch = tempfile.TemporaryDirectory(prefix="ei-shot-")
+        settings = QSettings(os.path.join(scratch.name, "settings.ini"), QSettings.Format.IniFormat)
+        win = MainWindow(settings)
+        win.persist = False
         win.resize(*(size or (1440, 900)))
+    else:
+        win = MainWindow()
+    install_excepthook(win)
     win.show()
     if startup_error:
         win.show_error(startup_error)
@@ -222,8 +235,12 @@ def run(
     elif req is not None:
         QTimer.singleShot(0, lambda: win.open_store(req, stream, version))
     if screenshot:
-        render(win, screenshot, stream)
-        win.close()
+        try:
+            render(win, screenshot, stream)
+            win.close()
+        finally:
+            if scratch is not None:
+                scratch.cleanup()
         print(screenshot)
         return 0 if not win.banner.history else 1
     return int(app.exec())

@@ -459,9 +459,12 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
     _splits_restored = True
 
+    persist = True  # False: keep no layout, recent entry or secret (headless --screenshot)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_layout()
-        self.remember_current()
+        if self.persist:
+            self.save_layout()
+            self.remember_current()
         self.live_timer.stop()
         self.timeline.set_playing(False)
         self.runner.cancel_all()

@@ -71,3 +71,17 @@ def test_application_icon_loads(qtbot: Any) -> None:
     icon = app_icon()
     assert not icon.isNull()
     assert not icon.pixmap(64, 64).isNull()
+
+
+def test_screenshot_leaves_the_users_settings_alone(bank: BankStore, tmp_path: Path) -> None:
+    """A headless render neither reads nor writes the user's window layout or recent list.
+
+    It used to save the offscreen window's geometry (an 800x600 virtual screen): the next real
+    start on a display restored it and opened a window a few hundred pixels tall."""
+    config = Path(os.environ["XDG_CONFIG_HOME"])
+    r = run_cli("gui", bank.location, "--screenshot", str(tmp_path / "s.png"))
+    assert r.code == 0, r.err
+    written = [p for p in config.rglob("*") if p.is_file()]
+    text = "".join(p.read_text(errors="replace") for p in written)
+    assert "geometry" not in text, written
+    assert bank.location not in text, written

@@ -144,12 +144,16 @@ def test_uuid_store_dashed_and_any_form_accepted(tmp_path: Path, request: Any, k
     h = store_env(kind, tmp_path=tmp_path, pg=pg)
     with h.open_app(Vaults) as app:
         v = Vault(1)
+        v.count(2)
         app.save(v)
     args = inspector_args(h)
     sid = str(v.id)
     assert [s["id"] for s in _ok("streams", *args)] == [sid]
     for form in (sid, v.id.hex, sid.upper(), v.id.hex.upper(), "{" + sid + "}", "urn:uuid:" + sid):
         assert _ok("events", *args, form)[0]["stream"] == sid, form
+        # every command that names the stream names it as listed, not as typed
+        assert _ok("state", *args, form)["stream"] == sid, form
+    assert _ok("state", *args, sid.upper(), "--skip", "2")["stream"] == sid
     if kind == "sqlite":
         with sqlite3.connect(h.location) as c:
             assert c.execute("SELECT originator_id FROM stored_events").fetchone()[0] == v.id.hex

@@ -13,7 +13,7 @@ from uuid import UUID
 
 import pytest
 from cli_runner import run_cli
-from storefactory import store_env
+from storefactory import inspector_args, store_env
 
 H1 = str(Path(__file__).parent / "h1domains")
 sys.path.insert(0, H1)
@@ -21,6 +21,18 @@ sys.path.insert(0, H1)
 import honest_h1  # noqa: E402
 
 from inspector.core.normalise import normalise  # noqa: E402
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def counter_any(request: Any, tmp_path: Path) -> Iterator[tuple[Any, str]]:
+    pg = request.getfixturevalue("pg") if request.param == "postgres" else None
+    h = store_env(request.param, tmp_path=tmp_path, pg=pg,
+                  encoding="zlib+aes" if pg else "plain")
+    with h.open_app(honest_h1.Counters) as app:
+        cid = honest_h1.write(app)
+    yield h, cid
+    honest_h1.FAIL_CREATE = False
+    honest_h1.FAIL_TICK = None
 
 
 @pytest.fixture
@@ -40,7 +52,8 @@ def _lib(h: Any, cid: str, v: int) -> dict[str, Any]:
 
 
 def _state(h: Any, cid: str, *more: str) -> Any:
-    r = run_cli("state", h.location, cid, "--path", H1, "--json", *more)
+    loc, *rest = inspector_args(h)
+    r = run_cli("state", loc, cid, *rest, "--path", H1, "--json", *more)
     assert r.code == 0, r.err
     return r.json()
 
@@ -61,8 +74,9 @@ def test_code_that_cannot_start_the_stream_falls_back_to_generic(counter) -> Non
     assert r.code == 1 and r.json()["mode"] == "domain"
 
 
-def test_domain_mode_up_to_the_failure_generic_after_it(counter) -> None:
-    h, cid = counter
+def test_domain_mode_up_to_the_failure_generic_after_it(counter_any) -> None:
+    h, cid = counter_any
+    loc, *rest = inspector_args(h)
     honest_h1.FAIL_TICK = 6  # version 7 (Started=1, tick n at version n+1)
     for v in range(1, 7):
         out = _state(h, cid, "--version", str(v))
@@ -73,7 +87,7 @@ def test_domain_mode_up_to_the_failure_generic_after_it(counter) -> None:
         assert out["mode"] == "generic" and "stops at version 7" in out["mode_reason"]
         assert out["state"]["_version"] == v
     # a diff across the failure is taken in one mode (no domain/generic mixture)
-    r = run_cli("diff", h.location, cid, "--from", "3", "--to", "8", "--path", H1, "--json")
+    r = run_cli("diff", loc, cid, *rest, "--from", "3", "--to", "8", "--path", H1, "--json")
     assert r.code == 0, r.err
     assert r.json()["mode"] == "generic" and "stops at version 7" in r.json()["mode_reason"]
     paths = {tuple(c["path"]) for c in r.json()["changes"]}
@@ -81,12 +95,12 @@ def test_domain_mode_up_to_the_failure_generic_after_it(counter) -> None:
     # times: before the failure domain mode answers, after it generic mode
     t6 = _state(h, cid, "--version", "6")["state"]["_modified_on"]
     assert _state(h, cid, "--at", t6)["mode"] == "domain"
-    t9 = run_cli("state", h.location, cid, "--mode", "generic", "--version", "9",
+    t9 = run_cli("state", loc, cid, *rest, "--mode", "generic", "--version", "9",
                  "--json").json()["state"]["_modified_on"]
     out = _state(h, cid, "--at", t9)
     assert out["mode"] == "generic" and out["version"] == 9
     # blame follows the mode that replays the whole stream
-    r = run_cli("blame", h.location, cid, "n", "--path", H1)
+    r = run_cli("blame", loc, cid, *rest, "n", "--path", H1)
     assert r.code == 0, r.err
     assert "mode: generic — the domain replay stops at version 7" in r.out
 

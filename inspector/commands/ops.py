@@ -222,7 +222,7 @@ def cmd_projections(args: argparse.Namespace) -> int:
         topics_of = topic_filters(list(args.path or []), kind, args.projection, found)
         entries = [e.to_json() for e in list_projections(db, spec.app, topics_of)]
     for msg in problems:
-        print(f"event-inspector: warning: cannot import {msg}", file=sys.stderr)
+        print(f"event-inspector: warning: not read: {msg}", file=sys.stderr)
     if args.json:
         if args.definitions:
             dump_json({"tracking": entries, "definitions": defs})
@@ -244,7 +244,8 @@ def cmd_projections(args: argparse.Namespace) -> int:
         print()
         print_table(["projection", "class", "view", "topics"],
                     [[d["name"], d["class"], d["view"] or "(choose with --view)",
-                      ", ".join(d["topics"]) or "all"] for d in defs])
+                      (", ".join(d["topics"]) or "all") if d.get("topics_known", True)
+                      else "(set in code: known once picked)"] for d in defs])
     return 0
 
 
@@ -394,8 +395,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         res = cat.update(progress=_Reporter(args.json), cancelled=stop.is_set)
         if res.reason:
             print(f"event-inspector: catalog rebuilt: {res.reason}", file=sys.stderr)
-        if res.undecoded:
-            print(f"event-inspector: warning: {res.undecoded:,} events could not be decoded "
+        undecoded = cat.undecoded()  # every run says so, not only the one that met them
+        if undecoded:
+            print(f"event-inspector: warning: {undecoded:,} events could not be decoded "
                   f"(encrypted? give --cipher-key): their time and type are unknown",
                   file=sys.stderr)
         summary = cat.summary()

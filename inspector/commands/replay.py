@@ -124,6 +124,21 @@ def _print_state(state: dict[str, Any] | None) -> None:
     print_table(["attribute", "value"], rows, max_width=100)
 
 
+def shown_id(store: Any, stream: str) -> str:
+    """The stream id as listings show it (``streams``, ``events``): a UUID typed in any form
+    comes back dashed and lower case, a text id exactly as stored; ``stream`` itself where the
+    store has no such mapping (DCB tags, UmaDB) or the id is not found."""
+    values_of = getattr(store, "id_values", None)
+    display = getattr(store, "display_id", None)
+    if values_of is None or display is None:
+        return stream
+    try:
+        values = values_of(stream)
+    except Exception:  # noqa: BLE001 - the replay already reported any real problem
+        return stream
+    return str(display(values[0])) if len(values) == 1 else stream
+
+
 # -- commands ---------------------------------------------------------------------------------
 def cmd_state(args: argparse.Namespace) -> int:
     if getattr(args, "skip", None):
@@ -137,6 +152,7 @@ def cmd_state(args: argparse.Namespace) -> int:
             res = rp.state(args.stream, version_at_position(store, args.stream, args.position))
         else:
             res = rp.state(args.stream, args.version)
+        res.stream = shown_id(store, args.stream)
     if res.approximate and res.mode_reason and wants_domain(args):
         # code was given but does not replay this far: say so where scripts look
         print(f"event-inspector: note: generic mode (approximate): {res.mode_reason}",
@@ -177,6 +193,7 @@ def _cmd_whatif(args: argparse.Namespace) -> int:
     with db:
         rp = replayer_from_args(args, store, codec)
         out = whatif(rp, args.stream, skip=skip, version=args.version)
+        out["stream"] = shown_id(store, args.stream)
     err = out["error"]
     if args.json:
         dump_json(out)

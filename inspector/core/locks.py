@@ -185,10 +185,19 @@ def _file_acquire(path: str, operation: str, target: str, holder: Holder, what: 
     base = d / f"{_file_id(path)}-{operation}-{digest}"
     lock = FileLock(str(base) + ".lock", timeout=0, is_singleton=False, thread_local=False)
     info = Path(str(base) + ".json")
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise BusyError(busy_message(what, _read_info(info))) from None
+    # Busy: say who holds it. The holder writes its details just after taking the lock and
+    # removes them just before letting go, so for a moment a taken lock may have none: look
+    # again for a short while, and take the lock if it came free meanwhile.
+    deadline = time.monotonic() + 0.5
+    while True:
+        try:
+            lock.acquire(timeout=0)
+            break
+        except Timeout:
+            other = _read_info(info)
+            if other is not None or time.monotonic() > deadline:
+                raise BusyError(busy_message(what, other)) from None
+            time.sleep(0.02)
     try:
         tmp = info.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(vars(holder)))
@@ -250,16 +259,13 @@ def _pg_acquire(store: Any, ident: str, holder: Holder, what: str) -> Any:
         ) from None
     try:
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]
+        row = None
         if not got:
-            row = conn.execute(
-                "SELECT a.application_name, a.backend_start FROM pg_locks l"
-                " LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
-                " AND l.database = (SELECT oid FROM pg_database"
-                "                   WHERE datname = current_database())"
-                " AND l.classid::bigint = %s AND l.objid::bigint = %s LIMIT 1",
-                [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF],
-            ).fetchone()
+            row = _pg_holder(conn, key)
+            if row is None:  # released between the two queries: once more
+                got = conn.execute("SELECT pg_try_advisory_lock(%s)", [key]).fetchone()[0]
+                row = None if got else _pg_holder(conn, key)
+        if not got:
             conn.close()
             other = _parse_app_name(row[0], row[1]) if row else None
             raise BusyError(busy_message(what, other))
@@ -276,3 +282,15 @@ def _pg_acquire(store: Any, ident: str, holder: Holder, what: str) -> Any:
             conn.close()
 
     return release
+
+
+def _pg_holder(conn: Any, key: int) -> Any:
+    """(application_name, backend_start) of the session holding advisory lock ``key``."""
+    return conn.execute(
+        "SELECT a.application_name, a.backend_start FROM pg_locks l"
+        " LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND l.classid::bigint = %s AND l.objid::bigint = %s LIMIT 1",
+        [(key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF],
+    ).fetchone()

@@ -166,13 +166,15 @@ def append_audit(
         user = getpass.getuser()
     except Exception:  # noqa: BLE001 - no user name in this environment
         user = str(os.getuid()) if hasattr(os, "getuid") else "?"
+    from inspector.core.redact import redact
+
     entry = {
         "time": dt.datetime.now(dt.UTC).isoformat(),
         "user": user,
-        "store": plan.store,
+        "store": redact(plan.store),
         "app": plan.app,
         "action": plan.action,
-        "outcome": outcome,
+        "outcome": redact(outcome),
         "rows": [c.to_json() for c in plan.changes],
         "row_count": plan.row_count,
     }

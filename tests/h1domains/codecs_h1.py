@@ -146,6 +146,10 @@ class Till(Aggregate):
         self.sales.append(price)
         self.cash = Money(self.cash.amount + price.amount, self.cash.currency)
 
+    @event("Counted")
+    def count(self, cash: Money) -> None:  # a state of constant size (benchmarks)
+        self.cash = cash
+
 
 class MoneyShop(Application):
     snapshotting_intervals = {Till: 3}
@@ -202,6 +206,10 @@ class Dog(PydanticAggregate):
     @event("TrickAdded")
     def add_trick(self, trick: Trick) -> None:
         self.tricks.append(trick)
+
+    @event("Renamed")
+    def rename(self, name: str) -> None:  # a state of constant size (benchmarks)
+        self.name = name
 
 
 class PydanticMapper(Mapper):

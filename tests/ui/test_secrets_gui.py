@@ -104,3 +104,21 @@ def test_gui_keeps_passwords_out_of_settings_and_sight(
     from inspector.ui.connection.settings import settings_path
 
     assert settings_path() is not None and settings_path().exists()
+
+
+def test_a_password_left_in_old_settings_is_moved_to_the_keyring(memory_keyring: Any) -> None:
+    from inspector.ui.connection import ProfileStore
+    from inspector.ui.connection.settings import app_settings, settings_path
+
+    s = app_settings()
+    s.beginWriteArray("recent", 1)
+    s.setArrayIndex(0)
+    s.setValue("location", f"postgresql://old:{PW}@db.example/app")
+    s.endArray()
+    s.sync()
+    assert PW.encode() in settings_path().read_bytes()
+    store = ProfileStore()
+    [spec] = store.recent()
+    assert spec.location == "postgresql://old@db.example/app" and spec.password is None
+    assert PW not in settings_path().read_text()
+    assert store.with_secrets(spec).password == PW

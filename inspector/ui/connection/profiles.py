@@ -68,9 +68,21 @@ class ProfileStore:
         self.secrets.set("cipher_key", ident, spec.cipher_key)
 
     # -- profiles -----------------------------------------------------------------------------
+    def _scrubbed(self, name: str) -> list[ConnectionSpec]:
+        """The ``name`` array; a password an older release left in a stored URL is moved to the
+        keyring (when there is one) and the array rewritten without it."""
+        settings = self.settings
+        specs, leaked = _read_array(settings, name)
+        if leaked:
+            for spec in leaked:
+                self.secrets.set("password", spec.identity(), spec.password)
+            _write_array(settings, name, [s.without_secrets() for s in specs])
+            settings.sync()
+        return specs
+
     def profiles(self) -> list[ConnectionSpec]:
         """Saved profiles, sorted by name (without secrets: see :meth:`with_secrets`)."""
-        specs = _read_array(self.settings, "profiles")
+        specs = [s.without_secrets() for s in self._scrubbed("profiles")]
         return sorted((s for s in specs if s.profile_name), key=lambda s: s.profile_name or "")
 
     def profile(self, name: str) -> ConnectionSpec | None:
@@ -102,7 +114,7 @@ class ProfileStore:
     # -- recent connections -------------------------------------------------------------------
     def recent(self) -> list[ConnectionSpec]:
         """Recent connections, newest first (without secrets)."""
-        return _read_array(self.settings, "recent")
+        return [s.without_secrets() for s in self._scrubbed("recent")]
 
     def add_recent(self, spec: ConnectionSpec, remember_secrets: bool = True) -> None:
         """Put ``spec`` first in the recent list (deduplicated, at most MAX_RECENT)."""
@@ -153,8 +165,12 @@ def _write_array(settings: QSettings, name: str, specs: list[ConnectionSpec]) ->
     settings.endArray()
 
 
-def _read_array(settings: QSettings, name: str) -> list[ConnectionSpec]:
+def _read_array(
+    settings: QSettings, name: str
+) -> tuple[list[ConnectionSpec], list[ConnectionSpec]]:
+    """(the specs, those whose stored location held a password: moved to ``spec.password``)."""
     out: list[ConnectionSpec] = []
+    leaked: list[ConnectionSpec] = []
     n = settings.beginReadArray(name)
     try:
         for i in range(n):
@@ -183,6 +199,8 @@ def _read_array(settings: QSettings, name: str) -> list[ConnectionSpec]:
                     production=str(production).lower() in ("true", "1", "yes"),
                 )
             )
+            if out[-1].password:
+                leaked.append(out[-1])
     finally:
         settings.endArray()
-    return out
+    return out, leaked

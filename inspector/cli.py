@@ -116,6 +116,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         not args_list or (args_list[0] not in names and args_list[0] not in TOP_LEVEL_FLAGS)
     ):
         args_list = ["gui", *args_list]
+    real_stderr = sys.stderr
+    sys.stderr = _RedactingStream(real_stderr)  # every warning and progress line, too
+    try:
+        return _main(parser, args_list)
+    finally:
+        sys.stderr = real_stderr
+
+
+class _RedactingStream:
+    """A text stream that hides passwords (``core.redact``) in what is written to it."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(redact(text))  # type: ignore[attr-defined]
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+
+def _main(parser: argparse.ArgumentParser, args_list: list[str]) -> int:
     args = parser.parse_args(args_list)
     if not getattr(args, "func", None):
         parser.print_help()

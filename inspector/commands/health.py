@@ -84,6 +84,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         pass
     if shown:
         sys.stderr.write("\n")
+    if not rep["streams"] and args.type_filter:
+        note(f"no stream of type {args.type_filter!r} was found: nothing was checked")
     if args.junit:
         try:
             with open(os.path.expanduser(args.junit), "wb") as f:

@@ -116,6 +116,47 @@ def main(argv: Sequence[str] | None = None) -> int:
         not args_list or (args_list[0] not in names and args_list[0] not in TOP_LEVEL_FLAGS)
     ):
         args_list = ["gui", *args_list]
+    real_stderr = sys.stderr
+    sys.stderr = _RedactingStream(real_stderr)  # every warning and progress line, too
+    try:
+        return _main(parser, args_list)
+    finally:
+        sys.stderr = real_stderr
+
+
+# A message line on stderr longer than this is cut in the middle (a 100 kB --contains text or
+# stream name typed back in full helps nobody); JSON and tables go to stdout, never cut.
+STDERR_LINE_LIMIT = 2000
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= STDERR_LINE_LIMIT:
+        return text
+    out = []
+    for line in text.split("\n"):
+        if len(line) > STDERR_LINE_LIMIT:
+            cut = len(line) - 1800
+            line = f"{line[:1500]} … [{cut:,} characters cut] … {line[-300:]}"
+        out.append(line)
+    return "\n".join(out)
+
+
+class _RedactingStream:
+    """A text stream that hides passwords (``core.redact``) in what is written to it, and
+    cuts overlong lines (:data:`STDERR_LINE_LIMIT`) after hiding them."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        self._inner.write(_shorten(redact(text)))  # type: ignore[attr-defined]
+        return len(text)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+
+def _main(parser: argparse.ArgumentParser, args_list: list[str]) -> int:
     args = parser.parse_args(args_list)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -512,3 +512,17 @@ def test_sqlite_wal_with_side_files_in_read_only_directory(tmp_path: Path) -> No
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_huge_arguments_are_not_echoed_whole(tmp_path: Path) -> None:
+    """A 100 kB stream name or --contains text is named in the one-line message, cut in the
+    middle, not typed back in full."""
+    h = store_env("sqlite", tmp_path=tmp_path)
+    with h.open_app() as app:
+        app.save(Note("x"))
+    huge = "q" * 100_000
+    for argv in (("state", h.location, huge), ("log", h.location, "--contains", huge)):
+        r = run_cli(*argv)
+        assert r.code in (0, 1)
+        assert "Traceback" not in r.err
+        assert len(r.err) < 5000 and "characters cut" in r.err, argv

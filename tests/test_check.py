@@ -176,6 +176,10 @@ def test_check_workers_filters_and_healthy_store(tmp_path: Path) -> None:
     rep = t.json()
     assert rep["streams"] == len(ids["ledger"])
     assert {g["kind"] for g in rep["groups"]} == {"version"}
+    # a type that matches nothing says so (a typo must not read as a healthy check)
+    none = run_cli(*_args(h, name, root, "--type", "NoSuchAggregate"))
+    assert "no stream of type 'NoSuchAggregate'" in none.err, none.err
+    assert "no stream of type" not in t.err
     # --prefix: only ids starting so
     pre = ids["box"][0][:2]
     want = {i for v in ids.values() for i in v if i.startswith(pre)}

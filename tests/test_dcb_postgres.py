@@ -227,3 +227,19 @@ def test_no_writes_no_projections(dcb: DcbStore) -> None:
         res = run_cli(*args)
         assert res.code == 1 and res.err.count("\n") == 1 and "only reads" in res.err
     assert run_cli("projections", *dcb.args, "--json").json() == []
+
+
+def test_stats_and_types_read_every_decision(dcb: DcbStore) -> None:
+    """The catalog behind `stats`/`types` reads DCB decisions (msgpack, no per-event version):
+    it used to count every one as undecoded ("encrypted?") and report 0 events."""
+    with dcb.app() as app:
+        n = len(library_read(app))
+    r = run_cli("stats", *dcb.args, "--json")
+    assert r.code == 0, r.err
+    assert "could not be decoded" not in r.err
+    out = r.json()
+    assert out["events"] == n > 0
+    assert out["decoded_bytes"] > 0
+    t = run_cli("types", *dcb.args, "--json")
+    assert t.code == 0 and "could not be decoded" not in t.err
+    assert sum(x["events"] for x in t.json()) == n

@@ -94,13 +94,19 @@ def test_events_and_state_equal_the_library(django_store: DjangoStore) -> None:
             assert [e["version"] for e in events] == list(range(1, st["version"] + 1))
             assert all(e["position"] in positions for e in events)
             assert all(e["error"] is None for e in events)
-            for v, state in st["states"].items():
+            # Every version of the leaders' streams; the followers' long tally streams (one
+            # event per processed upstream event) at their first, middle and last version.
+            versions = list(st["states"])
+            if name in ("Counters", "Auditor"):
+                versions = sorted({versions[0], versions[len(versions) // 2], versions[-1]})
+            for v in versions:
+                state = st["states"][v]
                 got = cli(django_store, "state", sid, "--app", name, "--version", v,
                           "--path", django_store.domain_path, "--mode", "domain")
                 assert got["mode"] == "domain"
                 assert got["state"] == state, (name, sid, v)
                 checked += 1
-    assert checked >= 40
+    assert checked >= 30
 
 
 def test_snapshots_found_per_application(django_store: DjangoStore) -> None:

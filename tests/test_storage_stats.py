@@ -229,3 +229,18 @@ def test_stats_stream_ids_in_every_id_form(kind: str, id_type: str, tmp_path: Pa
     out = run_cli("stats", h.location, "--json").json()
     streams = {s["id"] for s in run_cli("streams", h.location, "--json").json()}
     assert {s["id"] for s in out["largest_streams"]} == streams == set(w.streams)
+
+
+def test_undecoded_events_are_named_on_every_run(tmp_path: Path) -> None:
+    """Without the key, `stats`/`types` say on every run (not only the one that built the
+    catalog) that events could not be decoded; `types` would otherwise print nothing, silently."""
+    h = store_env("sqlite", tmp_path=tmp_path, encoding="zlib+aes", app_name="Store")
+    write_store(tmp_path / "code", f"st{uuid.uuid4().hex[:8]}", h.env, 5)
+    for command in ("stats", "stats", "types", "catalog"):
+        r = run_cli(command, h.location)
+        assert r.code == 0, r.err
+        assert "could not be decoded" in r.err, (command, r.err)
+    r = run_cli("types", h.location, "--json")
+    assert r.json() == [] and "could not be decoded" in r.err
+    keyed = run_cli("types", *inspector_args(h))
+    assert keyed.code == 0 and "could not be decoded" not in keyed.err

@@ -56,7 +56,8 @@ def options_from_args(args: argparse.Namespace) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from inspector.core.health_run import CheckInterrupted, junit_xml, run_check
+    from inspector.core.health_junit import junit_xml
+    from inspector.core.health_run import CheckInterrupted, run_check
 
     opts = options_from_args(args)
     show = args.progress or sys.stderr.isatty()
@@ -83,6 +84,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         pass
     if shown:
         sys.stderr.write("\n")
+    if not rep["streams"] and args.type_filter:
+        note(f"no stream of type {args.type_filter!r} was found: nothing was checked")
     if args.junit:
         try:
             with open(os.path.expanduser(args.junit), "wb") as f:

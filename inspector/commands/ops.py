@@ -395,8 +395,9 @@ def cmd_catalog(args: argparse.Namespace) -> int:
         res = cat.update(progress=_Reporter(args.json), cancelled=stop.is_set)
         if res.reason:
             print(f"event-inspector: catalog rebuilt: {res.reason}", file=sys.stderr)
-        if res.undecoded:
-            print(f"event-inspector: warning: {res.undecoded:,} events could not be decoded "
+        undecoded = cat.undecoded()  # every run says so, not only the one that met them
+        if undecoded:
+            print(f"event-inspector: warning: {undecoded:,} events could not be decoded "
                   f"(encrypted? give --cipher-key): their time and type are unknown",
                   file=sys.stderr)
         summary = cat.summary()

@@ -42,8 +42,9 @@ def _updated_catalog(args: argparse.Namespace) -> tuple[Any, Any, Any]:
             raise InspectorError(
                 f"interrupted: the catalog is at position {res.position} of {res.head} "
                 "(run again to continue)")
-        if res.undecoded:
-            print(f"event-inspector: warning: {res.undecoded:,} events could not be decoded "
+        undecoded = cat.undecoded()  # every run says so, not only the one that met them
+        if undecoded:
+            print(f"event-inspector: warning: {undecoded:,} events could not be decoded "
                   f"(encrypted? give --cipher-key): no time, shape or decoded size for them",
                   file=sys.stderr)
         return store, db, cat

@@ -57,7 +57,7 @@ VIEW_TABLES = ("streams", "type_days")
 # Tables a clean rebuild empties (the views above plus storage and schema statistics).
 DATA_TABLES = (*VIEW_TABLES, *storage_stats.TABLES, *schema_history.TABLES)
 # Bumped whenever what the catalog records changes: an older cache is rebuilt.
-CATALOG_SCHEMA = "2"
+CATALOG_SCHEMA = "3"  # 3: DCB decisions (no per-event version) were counted as undecoded
 
 _UPSERT_STREAM = (
     "INSERT INTO streams VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (stream) DO UPDATE SET "
@@ -331,8 +331,11 @@ class Catalog:
         new_shape = shapes.new
         unknown = UNKNOWN_TYPE
         msgpack = getattr(self.codec, "payload_format", "json") == "msgpack"  # DCB payloads
+        # a tagged store's log has no per-event version (a decision's ordinal is per tag)
+        versionless = bool(getattr(self.store, "tagged", False))
         for pos, raw, version, raw_topic, state in rows:
-            if type(version) is not int or raw is None:
+            if raw is None or (type(version) is not int
+                               and not (versionless and version is None)):
                 self._undecoded += 1  # a damaged row (see inspector.core.damage)
                 continue
             if type(state) is not bytes:
@@ -497,6 +500,11 @@ class Catalog:
         sql += " ORDER BY day, type"
         return [{"type": t, "day": d, "events": n} for t, d, n in self._conn.execute(sql, params)]
 
+    def undecoded(self) -> int:
+        """How many of the catalogued events could not be decoded (no key, damaged), in all
+        the updates so far: they have no time, shape or decoded size."""
+        return int(self._meta("undecoded") or 0)
+
     def summary(self) -> dict[str, Any]:
         row = self._conn.execute(
             "SELECT COUNT(*), SUM(events), MIN(first_time), MAX(last_time) FROM streams"
@@ -512,7 +520,7 @@ class Catalog:
             "events": row[1] or 0,
             "first_time": row[2],
             "last_time": row[3],
-            "undecoded": int(self._meta("undecoded") or 0),
+            "undecoded": self.undecoded(),
             "types": self.types(),
         }
 

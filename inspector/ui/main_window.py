@@ -280,7 +280,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         from inspector.ui.goto import StreamGoto
 
         self.goto = StreamGoto(self.goto_edit, self.runner, lambda: self.session,
-                               self.open_stream)
+                               lambda text: self.open_stream(self.demo_stream_for(text)))
         tb.addWidget(self.goto_edit)
         self.live_box = QCheckBox("Live")
         self.live_box.setToolTip("Follow new events in the global log and the open stream")

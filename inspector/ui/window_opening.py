@@ -53,6 +53,17 @@ class OpeningMixin:
 
     demo_streams: tuple[str, dict[str, str]] = ("", {})  # the demo's location, its named streams
 
+    def demo_stream_for(self, text: str) -> str:
+        """What the Go-to box opens for ``text``: on the demo store, one of its stream names
+        (or a unique part of one, as ``--stream`` takes them); elsewhere, or when ``text``
+        could be the beginning of an id (hex digits and dashes only), ``text`` itself."""
+        location, named = self.demo_streams
+        session = getattr(self, "session", None)
+        if (not named or session is None or session.request.location != location
+                or not text.strip("{}").replace("-", "").lower().strip("0123456789abcdef")):
+            return text
+        return demo_stream_id(named, text) or text
+
     def _fill_demo_menu(self, session: Session) -> None:
         """Go ▸ Demo streams: the demo's interesting streams by name (only while it is open)."""
         location, named = self.demo_streams

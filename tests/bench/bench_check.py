@@ -114,13 +114,15 @@ if {key!r}:
     env.update(CIPHER_TOPIC="eventsourcing.cipher:AESCipher", CIPHER_KEY={key!r})
 app = _benchstore.BenchApp(env=env)
 t0 = time.perf_counter()
+c0 = time.process_time()
 n = 0
 for sid in ids:
     agg = app.repository.get(uuid.UUID(sid))
     n += 1
 wall = time.perf_counter() - t0
+cpu = time.process_time() - c0
 app.close()
-print(json.dumps({{"wall": wall, "streams": n}}))
+print(json.dumps({{"wall": wall, "streams": n, "cpu": cpu}}))
 """
 
 
@@ -163,6 +165,11 @@ def bench(cache: Path, events: int, streams: int, sample: int, key: str | None =
     one = res[jobs[0]]
     ratio_lib = (one["streams"] / one["seconds"]) / lib_streams
     print(f"  check 1 job / library loop: {ratio_lib:.2f}x (target >= 2x)")
+    lib_cpu_per_stream = lib["cpu"] / lib["streams"]
+    check_cpu_per_stream = one["cpu"] / one["streams"]
+    print(f"  CPU per stream: library loop {lib_cpu_per_stream * 1e6:,.0f} us, check 1 job "
+          f"{check_cpu_per_stream * 1e6:,.0f} us (start-up included): "
+          f"{lib_cpu_per_stream / check_cpu_per_stream:.2f}x")
     if len(jobs) > 1:
         print(f"  check 2 jobs / 1 job: {res[2]['rate'] / res[1]['rate']:.2f}x (target >= 1.6x)")
         # On a busy shared machine wall time says little about parallelism; the CPU both

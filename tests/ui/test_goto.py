@@ -38,3 +38,20 @@ def test_goto_completes_a_prefix_and_opens_the_stream(
     qtbot.waitUntil(lambda: len(win.goto.completions()) > 1, timeout=TIMEOUT)
     assert set(win.goto.completions()) <= set(bank.ids)
     assert win.goto.resolve(target[:1]) == target[:1]  # ambiguous: left as typed
+
+
+def test_goto_takes_the_demo_stream_names(qtbot: Any, win: Any, bank: BankStore) -> None:
+    """On the demo the status line says: try "ledger operating account", ...; the Go-to box
+    takes those names (or a unique part) as `--stream` does; a hex beginning stays an id."""
+    target = sorted(bank.ids)[7]
+    win.demo_streams = (bank.location, {"ledger operating account": target,
+                                        "order delivered": bank.ids[0]})
+    open_store(qtbot, win, bank.location)
+    win.goto_edit.setText("ledger")
+    win.goto.entered()
+    qtbot.waitUntil(lambda: win.stream is not None and win.stream["id"] == target,
+                    timeout=TIMEOUT)
+    assert win.demo_stream_for("de") == "de"  # could be an id's beginning: not a name
+    assert win.demo_stream_for("Order Delivered") == bank.ids[0]
+    win.demo_streams = ("elsewhere.db", win.demo_streams[1])  # another store: names mean nothing
+    assert win.demo_stream_for("ledger") == "ledger"

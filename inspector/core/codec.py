@@ -146,8 +146,8 @@ def _keep_constant(name: str) -> str:
 
 # Digits -> "0", everything else -> " ": a run of 19 zeros then means an integer orjson may
 # not hold exactly (it parses integers beyond the 64-bit range as floats).
-_DIGITS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
-_LONG_RUN = b"0" * 19
+_DIGITS = DIGITS_TABLE = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_LONG_RUN = LONG_DIGIT_RUN = b"0" * 19
 
 
 def _inexact(text: bytes) -> orjson.JSONDecodeError:
@@ -164,13 +164,19 @@ def loads_fast(text: bytes) -> Any:
     if len(text) > 18 and _LONG_RUN in text.translate(_DIGITS):
         raise _inexact(text)
     data = orjson.loads(text)
-    if (
+    if too_deep_text(text, data):
+        raise _inexact(text)
+    return data
+
+
+def too_deep_text(text: bytes, data: Any) -> bool:
+    """Whether ``data`` (parsed from ``text``) nests deeper than ``MAX_JSON_DEPTH``; the text's
+    length and bracket count rule most payloads out at C speed."""
+    return (
         len(text) > 2 * MAX_JSON_DEPTH  # deeper needs at least two bytes a level
         and text.count(b"[") + text.count(b"{") > MAX_JSON_DEPTH
         and _too_deep(data)
-    ):
-        raise _inexact(text)
-    return data
+    )
 
 
 def parse_json(text: bytes) -> Any:

@@ -57,7 +57,7 @@ from typing import Any
 import orjson
 
 from inspector.core.blame import BlameCollector, extract
-from inspector.core.codec import Codec, loads_fast
+from inspector.core.codec import DIGITS_TABLE, LONG_DIGIT_RUN, Codec, too_deep_text
 from inspector.core.damage import first_version, row_damage
 from inspector.core.diff import diff_values
 from inspector.core.errors import InspectorError
@@ -575,7 +575,10 @@ class Replayer:
         Same results and bookkeeping as ``_run`` with ``_generic_step``; any row it cannot read
         plainly (compressed, odd JSON) goes through ``_generic_step``.
         """
-        loads = loads_fast  # orjson where exact (no integers beyond 64 bits, no deep nesting)
+        # orjson where exact: a run of 19+ digits (an integer orjson would make a float) or
+        # nesting past MAX_JSON_DEPTH takes the slow path (the codec's exact parse and cut)
+        loads = orjson.loads
+        digits, long_run = DIGITS_TABLE, LONG_DIGIT_RUN
         decode_err = orjson.JSONDecodeError
         slow = self._generic_step
         stream = ch.stream
@@ -599,10 +602,12 @@ class Replayer:
                     )
                 blob = row[3]
                 data = None
-                if state is not None:
+                if state is not None and long_run not in blob.translate(digits):
                     try:
                         data = loads(blob)  # compressed or odd payloads fail: slow path
                     except decode_err:
+                        data = None
+                    if len(blob) > 1000 and data is not None and too_deep_text(blob, data):
                         data = None
                 if type(data) is dict and "originator_topic" not in data:
                     for k, val in data.items():

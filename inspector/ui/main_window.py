@@ -494,16 +494,18 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
     def show_error(self, message: str) -> None:
         """The error banner and status line (any password hidden); also one line on stderr."""
         from inspector.core.redact import redact
+        from inspector.ui.messages import for_gui
 
-        message = redact(str(message))
+        message = for_gui(redact(str(message)))
         self.banner.show_message(message, "error")
         self.statusBar().showMessage(message, 8000)
         print(f"event-inspector: {message}", file=sys.stderr, flush=True)
 
     def show_info(self, message: str) -> None:
         from inspector.core.redact import redact
+        from inspector.ui.messages import for_gui
 
-        self.banner.show_message(redact(str(message)), "info", timeout_ms=6000)
+        self.banner.show_message(for_gui(redact(str(message))), "info", timeout_ms=6000)
 
     def _busy_changed(self, labels: str) -> None:
         busy = bool(labels)

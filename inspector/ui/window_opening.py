@@ -37,6 +37,17 @@ def profile_store(settings: QSettings) -> Any:
     return ProfileStore(settings)
 
 
+def recent_label(req: Any) -> str:
+    """A Recent entry: the whole location (a URL's password never), its application and
+    profile name."""
+    label = redact(req.location)
+    if req.app:
+        label += f" [{req.app}]"
+    if req.profile_name and req.profile_name != req.location:
+        label = f"{req.profile_name} — {label}"
+    return label
+
+
 def demo_stream_id(named: dict[str, str], stream: str | None) -> str | None:
     """``stream`` as given, or the id of the demo stream whose name it is (or uniquely contains,
     case-insensitive: ``ledger`` finds "ledger operating account")."""
@@ -87,11 +98,12 @@ class OpeningMixin:
             ConnectionDialog = None  # type: ignore[assignment]  # noqa: N806
         if ConnectionDialog is not None:
             self.remember_current()
-            spec = ConnectionDialog.get_connection(self, profile_store(self.settings))
-            if spec is not None:
-                req = OpenRequest.from_spec(spec)
-                req.from_dialog = True
-                self.open_store(req)
+            dialog = ConnectionDialog(self, profile_store(self.settings))
+            self.attach_dialog(dialog)
+            try:
+                dialog.exec()
+            finally:
+                dialog.deleteLater()
             return
         path, _ = QFileDialog.getOpenFileName(
             self,
@@ -101,6 +113,25 @@ class OpeningMixin:
         )
         if path:
             self.open_store(OpenRequest(path))
+
+    def attach_dialog(self, dialog: Any) -> None:
+        """The dialog opens its connection itself (:meth:`dialog_opener`); once it has, the
+        window shows that session."""
+        dialog.opener = self.dialog_opener()
+        dialog.accepted.connect(
+            lambda: self._set_session(dialog.opened) if dialog.opened is not None else None
+        )
+
+    def dialog_opener(self) -> Any:
+        """For the connection dialog: open its connection in its worker thread. A failure
+        stays in the dialog (one message; nothing added to Recent)."""
+
+        def opener(spec: Any) -> Session:
+            req = OpenRequest.from_spec(spec)
+            req.from_dialog = True
+            return open_session(req)
+
+        return opener
 
     def recent_requests(self) -> list[OpenRequest]:
         """Recent connections, newest first (secrets from the keyring when it has them)."""
@@ -122,7 +153,7 @@ class OpeningMixin:
         self.recent_menu.clear()
         reqs = self.recent_requests()[:10]
         for req in reqs:
-            self.recent_menu.addAction(req.title(), lambda req=req: self.open_store(req))
+            self.recent_menu.addAction(recent_label(req), lambda req=req: self.open_store(req))
         if not reqs:
             self.recent_menu.addAction("(none yet)").setEnabled(False)
 
@@ -201,7 +232,14 @@ class OpeningMixin:
                 self.open_stream(stream, version)
 
         def failed(message: str) -> None:
-            self.show_error(f"Could not open {redact(req.location)}: {message}")
+            # the store's errors usually name the location already: say it once
+            if message.startswith(req.location):
+                text = f"Could not open {message}"
+            elif req.location in message:
+                text = f"Could not open: {message}"
+            else:
+                text = f"Could not open {redact(req.location)}: {message}"
+            self.show_error(text)
             self.loading_label.setText("Ready" if self.session else "")
 
         self.runner.submit("open", work, done, failed, label="store")

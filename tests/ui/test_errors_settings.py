@@ -152,12 +152,17 @@ def test_ctrl_o_opens_through_the_connection_dialog(
 
     asked: list[Any] = []
 
-    def fake_get_connection(parent: Any = None, store: Any = None, initial: Any = None) -> Any:
-        asked.append(store)
-        return ConnectionSpec(location=bank.location, profile_name="Bank (test)",
-                              env_colour="#c62828")
+    def fake_exec(dialog: Any) -> int:
+        """The person fills in the dialog and presses OK; the dialog opens the store itself
+        (its opener) and closes once it is open."""
+        asked.append(dialog.store)
+        dialog.set_spec(ConnectionSpec(location=bank.location, profile_name="Bank (test)",
+                                       env_colour="#c62828"))
+        dialog.accept()
+        qtbot.waitUntil(lambda: dialog.opened is not None, timeout=15000)
+        return 1
 
-    monkeypatch.setattr(ConnectionDialog, "get_connection", staticmethod(fake_get_connection))
+    monkeypatch.setattr(ConnectionDialog, "exec", fake_exec)
     win.activateWindow()
     qtbot.keyClick(win, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: win.session is not None and len(win.streams_panel.model.rows) > 0)

@@ -12,6 +12,8 @@ no usable keyring the dialog says so and asks each time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -81,6 +83,10 @@ class ConnectionDialog(QDialog):
         self.store = store or ProfileStore()
         self.runner = TaskRunner(self, max_threads=1)
         self.last_probe: ProbeResult | None = None
+        # Set by the main window: opens the chosen connection (in a worker thread) and returns
+        # the open session; the dialog stays up with the error when it fails (see accept()).
+        self.opener: Callable[[ConnectionSpec], Any] | None = None
+        self.opened: Any = None
         self._build()
         self.refresh_lists()
         self._show_keyring_status()
@@ -407,7 +413,7 @@ class ConnectionDialog(QDialog):
         self.test_button.setEnabled(False)
 
         def work(ticket: Ticket) -> ProbeResult:
-            return probe(spec.location, spec.schema, spec.password)
+            return probe(spec.location, spec.schema, spec.password, spec.cipher_key)
 
         self.runner.submit(
             "probe", work, self._probe_done, self._probe_failed, label="testing the connection"
@@ -479,8 +485,28 @@ class ConnectionDialog(QDialog):
         if problem:
             self._say("✗ " + problem, ERROR_COLOUR)
             return
-        self.store.add_recent(spec, remember_secrets=self.remember.isChecked())
-        super().accept()
+        if self.opener is None:
+            self.store.add_recent(spec, remember_secrets=self.remember.isChecked())
+            super().accept()
+            return
+        if spec.password is None and is_url(spec.location):
+            spec.password = self.store.password_for(spec)
+        opener = self.opener
+        self._say("Opening…", None)
+        self.buttons.setEnabled(False)
+
+        def done(session: Any) -> None:
+            self.buttons.setEnabled(True)
+            self.opened = session
+            self.store.add_recent(spec, remember_secrets=self.remember.isChecked())
+            QDialog.accept(self)
+
+        def failed(message: str) -> None:
+            self.buttons.setEnabled(True)
+            if not message.startswith("\x00"):  # not superseded
+                self._say("✗ Could not open: " + message, ERROR_COLOUR)
+
+        self.runner.submit("open", lambda t: opener(spec), done, failed, label="opening")
 
     # -- helpers ------------------------------------------------------------------------------
     def _show_keyring_status(self) -> None:
@@ -498,7 +524,9 @@ class ConnectionDialog(QDialog):
             self.remember.setEnabled(False)
 
     def _say(self, text: str, colour: str | None) -> None:
-        self.result.setText(text)
+        from inspector.ui.messages import for_gui
+
+        self.result.setText(for_gui(text))
         self.result.setStyleSheet(f"color: {colour};" if colour else "")
 
     @classmethod

@@ -70,7 +70,8 @@ class StreamsModel(LazyPagesModel):
             if use_catalog:
                 return catalog_streams_page(session.store, session.codec, type_filter, cursor)
             return streams_page(
-                session.store, session.codec, cursor, PAGE, prefix, type_filter, scan_cap=5000
+                session.store, session.codec, cursor, PAGE, prefix, type_filter, scan_cap=5000,
+                cancelled=ticket.cancelled,  # a store listed from its catalog may scan first
             )
 
         def done(page: Any) -> None:

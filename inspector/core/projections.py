@@ -433,6 +433,12 @@ def upstream_name(store: SqlStore, view: Any, domain: Any) -> str:
     for r in rows:
         if str(r.name).lower() == store.name.lower():
             return str(r.name)
+    names = {str(r.name) for r in rows}
+    if len(names) == 1:
+        # The library's own row names the application (an eventsourcing.sqlite store does not
+        # hold its name: the inspector calls it "stored"); writing under another name would
+        # leave that row behind, and the application's runner would resume from it.
+        return names.pop()
     return store.name
 
 

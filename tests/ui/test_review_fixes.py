@@ -33,3 +33,36 @@ def test_diff_and_blame_copy_the_full_value(qtbot: Any) -> None:
     blame.table.selectRow(0)
     assert selected_text(blame.table).split("\t")[4] == full
     QApplication.processEvents()
+
+
+def test_message_colours_follow_the_theme(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from inspector.ui.app import dark_palette
+    from inspector.ui.widgets.common import MessageBanner
+    from inspector.ui.widgets.event_detail import EventDetail
+
+    app = QApplication.instance()
+    light = app.palette()
+    banner = MessageBanner()
+    detail = EventDetail()
+    qtbot.addWidget(banner)
+    qtbot.addWidget(detail)
+
+    def background(w: Any) -> QColor:
+        css = w.styleSheet()
+        return QColor(css.split("background:")[1].split(";")[0].strip())
+
+    try:
+        app.setPalette(dark_palette())
+        QApplication.processEvents()
+        banner.show_message("boom", "error")
+        window = dark_palette().color(QPalette.ColorRole.Window)
+        for w in (banner, detail.error):
+            assert background(w).lightness() < 128 > window.lightness(), w.styleSheet()
+        app.setPalette(light)
+        QApplication.processEvents()
+        for w in (banner, detail.error):  # switched back without being shown again
+            assert background(w).lightness() >= 128, w.styleSheet()
+    finally:
+        app.setPalette(light)

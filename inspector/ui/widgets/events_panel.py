@@ -54,7 +54,9 @@ class EventsPanel(QWidget):
         compact_table(self.view)
         # Version, Time, Type, Size: the type takes the rest (elided in the middle)
         fit_columns(self.view, elastic=(2,), caps={1: time_width(self.view)},
-                    min_px={0: 56, 1: time_width(self.view)}, min_elastic_px=80)
+                    min_px={0: 56, 1: time_width(self.view),
+                            3: self.view.fontMetrics().horizontalAdvance("999.9 KB") + 16},
+                    min_elastic_px=80)
         install_copy(self.view)
         inner = QWidget()
         lay = QVBoxLayout(inner)

@@ -282,6 +282,8 @@ class VersionsMixin:
 
     # -- timeline -----------------------------------------------------------------------------
     def _load_timeline(self) -> None:
+        from inspector.ui.widgets.timeline import MAX_TYPED_EVENTS
+
         session, stream = self.session, self.stream
         assert session is not None and stream is not None
         sid, first, last = stream["id"], stream["first"], stream["last"]
@@ -315,12 +317,20 @@ class VersionsMixin:
                 e = epoch(t)
                 if e is not None:
                     arr[i] = e
-            return arr
+            topics: list[str | None] | None = None
+            if n <= MAX_TYPED_EVENTS:  # colour by type: the topics only (cheap beside a replay)
+                topics = []
+                for row in session.store.iter_stream_rows(sid, first, last):
+                    ticket.check()
+                    topics.append(row[2])
+            return arr, topics
 
-        def done(arr: Any) -> None:
+        def done(result: Any) -> None:
             if self.stream is None or self.stream["id"] != sid:
                 return
+            arr, topics = result
             self.timeline.set_times(arr, self.stream.get("snapshots", []))
+            self.timeline.set_topics(topics)
 
         def failed(message: str) -> None:
             self.timeline.status.setText(f"Could not load the timeline: {message}")

@@ -114,3 +114,24 @@ def test_right_hand_tabs_fit_at_1440_without_scroll_arrows(qtbot: Any, win: Any)
     i = labels.index("Storage")  # the short label; its tooltip has the full name
     assert "Types/Storage" in tabs.tabToolTip(i)
     assert tabs.widget(i) is win.extra_panels["Types/Storage"]
+
+
+def test_projections_panel_is_not_wider_than_its_tab_at_1024(
+    qtbot: Any, win: Any, bank: Any
+) -> None:
+    from helpers import TIMEOUT, open_store, wait_idle
+
+    win.resize(1024, 700)
+    win._splits_restored = False
+    win.split_proportionally()
+    open_store(qtbot, win, bank.location)
+    win.right_tabs.setCurrentWidget(win.extra_panels["Projections"])
+    proj = win.extra_panels["Projections"].panel()
+    wait_idle(qtbot, win)
+    qtbot.waitUntil(lambda: proj.combo.count() > 0, timeout=TIMEOUT)
+    QApplication.processEvents()
+    space = win.right_tabs.currentWidget().width()
+    assert proj.minimumSizeHint().width() <= space, (proj.minimumSizeHint().width(), space)
+    for b in (proj.cancel_btn, proj.write_btn, proj.rebuild_btn):  # every button on screen
+        right = b.mapTo(win.right_tabs, b.rect().topRight()).x()
+        assert right < win.right_tabs.width(), b.text()

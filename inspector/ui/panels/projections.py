@@ -74,7 +74,10 @@ class ProjectionsPanel(OpsPanel):
         self.refresh_btn.clicked.connect(self.refresh)
 
         self.combo = QComboBox()
-        self.combo.setMinimumContentsLength(10)
+        # a long projection name is cut in the box, never widens the panel past a 1024 px window
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(4)
         self.dry_btn = QPushButton("Dry run")
         self.dry_btn.setToolTip("Rebuild into a scratch target and compare with the live view")
         self.rebuild_btn = QPushButton("Rebuild…")
@@ -101,7 +104,7 @@ class ProjectionsPanel(OpsPanel):
         self.result_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.result_table.setFont(mono_font())
         compact_table(self.result_table)
-        fit_columns(self.result_table, elastic=(4,), min_elastic_px=60)
+        fit_columns(self.result_table, elastic=(4,), min_elastic_px=50)
         install_copy(self.result_table)
         self.result_stack = PlaceholderStack(
             self.result_table, "Dry run: rebuild into a scratch target and compare it with the "

@@ -605,7 +605,11 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
                 except Exception as exc:  # noqa: BLE001
                     self.show_error(f"panel: {exc}")
         self.goto_edit.clear()
-        self.set_version(last if version is None else max(first, min(last, version)))
+        shown = last if version is None else max(first, min(last, version))
+        if version is not None and shown != version:
+            self.show_error(f"version {version} out of range: stream {info['id']} has versions "
+                            f"{first}..{last}; showing version {shown}")
+        self.set_version(shown)
         self.events_panel.view.setFocus()
         self._load_timeline()
         self.streamOpened.emit(info["id"])

@@ -85,3 +85,14 @@ def test_screenshot_leaves_the_users_settings_alone(bank: BankStore, tmp_path: P
     text = "".join(p.read_text(errors="replace") for p in written)
     assert "geometry" not in text, written
     assert bank.location not in text, written
+
+
+def test_screenshot_version_out_of_range_is_an_error(bank: BankStore, tmp_path: Path) -> None:
+    """`--version` past the stream's last one shows the last with a banner saying so (exit 1),
+    as the headless `state --version` refuses it; it used to be clamped silently (exit 0)."""
+    out = tmp_path / "v.png"
+    r = run_cli("gui", bank.location, "--stream", bank.ids[2], "--version", "999999",
+                "--screenshot", str(out))
+    assert r.code == 1
+    assert "version 999999 out of range" in r.err, r.err
+    assert QImage(str(out)).width() == 1440

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,7 +12,26 @@ from PySide6.QtGui import QBrush, QColor
 from inspector.ui.format import one_line, path_text, short_time, short_topic
 
 Index = QModelIndex | QPersistentModelIndex
-Column = tuple[str, Callable[[dict[str, Any]], Any]]
+# (header, cell) or (header, cell, full): ``full`` gives the whole value for copy and tooltip
+# when the cell shows a shortened one-line form.
+Column = (
+    tuple[str, Callable[[dict[str, Any]], Any]]
+    | tuple[str, Callable[[dict[str, Any]], Any], Callable[[dict[str, Any]], str]]
+)
+
+# The full, never shortened text of a cell (what Copy puts on the clipboard); None when the
+# display text is already the full value.
+COPY_ROLE = Qt.ItemDataRole.UserRole + 10
+
+
+def full_text(value: Any) -> str:
+    """A JSON value as its whole text: a string as itself, anything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 class RecordsModel(QAbstractTableModel):
@@ -54,8 +74,12 @@ class RecordsModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
+        column = self.columns[index.column()]
+        if role in (COPY_ROLE, Qt.ItemDataRole.ToolTipRole) and len(column) > 2:
+            full = column[2](row)  # type: ignore[misc]
+            return full if role == COPY_ROLE else one_line(full, 4000)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            value = self.columns[index.column()][1](row)
+            value = column[1](row)
             if role == Qt.ItemDataRole.ToolTipRole:
                 return one_line(value, 4000) if value is not None else None
             return value if isinstance(value, (int, str)) else one_line(value)
@@ -81,8 +105,10 @@ def changes_model(parent: Any = None) -> RecordsModel:
         [
             ("Path", lambda r: path_text(r["path"])),
             ("Change", lambda r: OP_NAMES.get(r["op"], r["op"])),
-            ("Before", lambda r: "" if r["op"] == "add" else one_line(r["old"])),
-            ("After", lambda r: "" if r["op"] == "remove" else one_line(r["new"])),
+            ("Before", lambda r: "" if r["op"] == "add" else one_line(r["old"]),
+             lambda r: "" if r["op"] == "add" else full_text(r["old"])),
+            ("After", lambda r: "" if r["op"] == "remove" else one_line(r["new"]),
+             lambda r: "" if r["op"] == "remove" else full_text(r["new"])),
         ],
         lambda r: OP_COLOURS.get(r["op"]),
         parent,
@@ -95,8 +121,8 @@ def blame_model(parent: Any = None) -> RecordsModel:
             ("Version", lambda r: r["version"]),
             ("Time", lambda r: short_time(r["timestamp"])),
             ("Type", lambda r: short_topic(r["topic"])),
-            ("Before", lambda r: one_line(r["old"])),
-            ("After", lambda r: one_line(r["new"])),
+            ("Before", lambda r: one_line(r["old"]), lambda r: full_text(r.get("old"))),
+            ("After", lambda r: one_line(r["new"]), lambda r: full_text(r.get("new"))),
         ],
         None,
         parent,

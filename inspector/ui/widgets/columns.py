@@ -18,6 +18,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView
 
+from inspector.ui.models.records import COPY_ROLE
+
 DEFAULT_CAP_PX = 260
 
 
@@ -154,7 +156,9 @@ def selected_text(view: QAbstractItemView) -> str:
         indexes = [current] if current.isValid() else []
     rows: dict[int, dict[int, str]] = {}
     for ix in indexes:
-        value = model.data(ix, Qt.ItemDataRole.DisplayRole)
+        value = model.data(ix, COPY_ROLE)
+        if value is None:
+            value = model.data(ix, Qt.ItemDataRole.DisplayRole)
         rows.setdefault(ix.row(), {})[ix.column()] = "" if value is None else str(value)
     lines = []
     for r in sorted(rows):

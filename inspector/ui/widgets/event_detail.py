@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from inspector.ui.format import hex_bytes_per_line, hex_dump, human_size, short_time
-from inspector.ui.widgets.common import PlaceholderStack, mono_font
+from inspector.ui.widgets.common import PlaceholderStack, mono_font, themed_message
 from inspector.ui.widgets.json_view import JsonView
 
 
@@ -32,10 +32,7 @@ class EventDetail(QWidget):
         self.error.setObjectName("decodeError")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.setStyleSheet(
-            "QLabel#decodeError { background: #f8d7da; color: #58151c; padding: 6px;"
-            " border: 1px solid #f1aeb5; }"
-        )
+        themed_message(self.error, "error")
         self.error.hide()
         self.tree = JsonView()
         self.hex = QPlainTextEdit()

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from inspector.ui.models.json_tree import SNAPSHOT_COLOUR
-from inspector.ui.widgets.common import PlaceholderStack, elastic
+from inspector.ui.widgets.common import PlaceholderStack, elastic, themed_message
 from inspector.ui.widgets.json_view import JsonView
 
 LEGEND = (
@@ -106,10 +106,7 @@ class StatePanel(QWidget):
         self.error.setObjectName("replayError")
         self.error.setWordWrap(True)
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error.setStyleSheet(
-            "QLabel#replayError { background: #fff3cd; color: #664d03; padding: 6px;"
-            " border: 1px solid #ffe69c; }"
-        )
+        themed_message(self.error, "warning")
         self.error.hide()
         # Generic mode is approximate: say so, say how to get the exact state, and tell the
         # values of a stored snapshot apart from those inferred from later events.
@@ -117,10 +114,7 @@ class StatePanel(QWidget):
         self.banner.setObjectName("approxBanner")
         self.banner.setWordWrap(True)
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.banner.setStyleSheet(
-            "QLabel#approxBanner { background: #e7f1ff; color: #0b3d91; padding: 6px;"
-            " border: 1px solid #b6d4fe; }"
-        )
+        themed_message(self.banner, "info")
         self.banner.hide()
         self.tree = JsonView()
         head = QHBoxLayout()

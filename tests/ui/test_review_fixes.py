@@ -1,0 +1,68 @@
+"""Fixes from the layout review: full values on copy, theme colours, narrow-window fits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QApplication
+
+from inspector.ui.widgets.blame_panel import BlamePanel
+from inspector.ui.widgets.columns import selected_text
+from inspector.ui.widgets.diff_panel import DiffPanel
+
+LONG = {"note": "x" * 500, "items": list(range(100))}
+
+
+def test_diff_and_blame_copy_the_full_value(qtbot: Any) -> None:
+    import json
+
+    full = json.dumps(LONG, ensure_ascii=False)
+    diff = DiffPanel()
+    qtbot.addWidget(diff)
+    diff.show_diff({"changes": [{"path": ["a"], "op": "change", "old": "y" * 400, "new": LONG}]},
+                   "v1 → v2")
+    diff.table.selectRow(0)
+    cells = selected_text(diff.table).split("\t")
+    assert cells[2] == "y" * 400 and cells[3] == full
+    assert diff.model.index(0, 3).data().endswith("…")  # the cell itself stays one short line
+
+    blame = BlamePanel()
+    qtbot.addWidget(blame)
+    blame.show_blame(["a"], {"changes": [{"version": 2, "timestamp": None, "topic": "m:T",
+                                          "old": None, "new": LONG}], "mode": "typed"})
+    blame.table.selectRow(0)
+    assert selected_text(blame.table).split("\t")[4] == full
+    QApplication.processEvents()
+
+
+def test_message_colours_follow_the_theme(qtbot: Any) -> None:
+    from PySide6.QtGui import QColor, QPalette
+
+    from inspector.ui.app import dark_palette
+    from inspector.ui.widgets.common import MessageBanner
+    from inspector.ui.widgets.event_detail import EventDetail
+
+    app = QApplication.instance()
+    light = app.palette()
+    banner = MessageBanner()
+    detail = EventDetail()
+    qtbot.addWidget(banner)
+    qtbot.addWidget(detail)
+
+    def background(w: Any) -> QColor:
+        css = w.styleSheet()
+        return QColor(css.split("background:")[1].split(";")[0].strip())
+
+    try:
+        app.setPalette(dark_palette())
+        QApplication.processEvents()
+        banner.show_message("boom", "error")
+        window = dark_palette().color(QPalette.ColorRole.Window)
+        for w in (banner, detail.error):
+            assert background(w).lightness() < 128 > window.lightness(), w.styleSheet()
+        app.setPalette(light)
+        QApplication.processEvents()
+        for w in (banner, detail.error):  # switched back without being shown again
+            assert background(w).lightness() >= 128, w.styleSheet()
+    finally:
+        app.setPalette(light)

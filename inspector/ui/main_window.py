@@ -115,6 +115,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
 
         self.state_panel = StatePanel()
         self.state_panel.tree.blame_handler = self.blame
+        self.state_panel.tree.plot_handler = self.plot_field
+        self.field_plot: Any = None
         self.diff_panel = DiffPanel()
         self.blame_panel = BlamePanel()
         self.right_tabs = QTabWidget()

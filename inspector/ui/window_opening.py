@@ -351,6 +351,8 @@ class OpeningMixin:
         self.state_panel.clear()
         self.diff_panel.clear()
         self.blame_panel.clear()
+        if getattr(self, "field_plot", None) is not None:
+            self.field_plot.close()  # it charted the previous store's stream
         self.timeline.clear()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -279,11 +279,59 @@ class VersionsMixin:
             label="blame",
         )
 
+    def plot_field(self, path: list[Any]) -> None:
+        """Chart the numeric value at ``path`` over versions in a dialog (computed off the UI)."""
+        session, stream = self.session, self.stream
+        if session is None or stream is None or session.replayer is None:
+            return
+        from inspector.core.field_series import field_series
+        from inspector.ui.format import path_text
+        from inspector.ui.widgets.field_plot import FieldPlotDialog
+
+        replayer, sid = session.replayer, stream["id"]
+        old = getattr(self, "field_plot", None)
+        if old is not None:
+            old.close()
+        dlg = FieldPlotDialog(str(stream.get("name") or sid), path_text(path), self)
+        self.field_plot = dlg
+        dlg.loading()
+
+        def closed(*_: Any) -> None:
+            if self.field_plot is dlg:
+                self.field_plot = None
+                self.runner.cancel("field-plot")
+
+        dlg.finished.connect(closed)
+        dlg.show()
+
+        def work(ticket: Ticket) -> dict[str, Any]:
+            return field_series(
+                replayer, sid, path,
+                progress=lambda d, t: ticket.progress((d, t)), cancelled=ticket.cancelled,
+            )
+
+        def alive(fn: Any) -> Any:
+            def call(value: Any) -> None:
+                if self.field_plot is dlg:
+                    fn(value)
+            return call
+
+        self.runner.submit(
+            "field-plot",
+            work,
+            alive(dlg.show_series),
+            alive(dlg.show_error),
+            alive(lambda p: dlg.loading(*p)),
+            label="plot",
+        )
+
     def _blame_jump(self, version: int) -> None:
         self.set_version(version)
 
     # -- timeline -----------------------------------------------------------------------------
     def _load_timeline(self) -> None:
+        from inspector.ui.widgets.timeline import MAX_TYPED_EVENTS
+
         session, stream = self.session, self.stream
         assert session is not None and stream is not None
         sid, first, last = stream["id"], stream["first"], stream["last"]
@@ -317,12 +365,20 @@ class VersionsMixin:
                 e = epoch(t)
                 if e is not None:
                     arr[i] = e
-            return arr
+            topics: list[str | None] | None = None
+            if n <= MAX_TYPED_EVENTS:  # colour by type: the topics only (cheap beside a replay)
+                topics = []
+                for row in session.store.iter_stream_rows(sid, first, last):
+                    ticket.check()
+                    topics.append(row[2])
+            return arr, topics
 
-        def done(arr: Any) -> None:
+        def done(result: Any) -> None:
             if self.stream is None or self.stream["id"] != sid:
                 return
+            arr, topics = result
             self.timeline.set_times(arr, self.stream.get("snapshots", []))
+            self.timeline.set_topics(topics)
 
         def failed(message: str) -> None:
             self.timeline.status.setText(f"Could not load the timeline: {message}")

@@ -238,6 +238,8 @@ class EventsModel(QAbstractTableModel):
             ev = self.event_at(row)
             if ev is not None:
                 tip = f"{ev['topic']}\nposition {ev['position']}"
+                if col == 1 and ev["error"] is None:  # the whole time (the cell may be compact)
+                    tip = f"{short_time(ev['timestamp'])}\n{tip}"
                 summary = self.summaries.get(self.version_of_row(row))
                 if col == self.CHANGES and summary:
                     tip = f"changed: {summary}\n{tip}"

@@ -38,6 +38,7 @@ class JsonView(QTreeView):
         self.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.setColumnWidth(0, 200)
         self.blame_handler: Callable[[list[Any]], None] | None = None
+        self.plot_handler: Callable[[list[Any]], None] | None = None
         copy = QAction("Copy value", self)
         copy.setShortcut(QKeySequence.StandardKey.Copy)
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -118,6 +119,13 @@ class JsonView(QTreeView):
             a.setObjectName("blame")
             a.triggered.connect(lambda: handler(list(path)))
             acts.append(a)
+        value = index.siblingAtColumn(0).data(VALUE_ROLE)
+        if self.plot_handler is not None and path and _plottable(value):
+            plot = self.plot_handler
+            a = QAction(f"Plot {path_text(path)} over versions", self)
+            a.setObjectName("plot")
+            a.triggered.connect(lambda: plot(list(path)))
+            acts.append(a)
         return acts
 
     def _menu(self, pos: QPoint) -> None:
@@ -130,3 +138,10 @@ class JsonView(QTreeView):
         menu.addAction("Expand all", self.expandAll)
         menu.addAction("Collapse all", self.collapseAll)
         menu.exec(self.viewport().mapToGlobal(pos))
+
+
+def _plottable(value: Any) -> bool:
+    """A number (or decimal text) the field plot can chart."""
+    from inspector.core.field_series import numeric
+
+    return numeric(value) is not None

@@ -25,6 +25,11 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.widgets.common import elastic
 
+TYPE_COLOURS = ("#e6550d", "#31a354", "#756bb1", "#de2d26", "#3182bd", "#fd8d3c", "#636363",
+                "#bcbd22")
+MAX_TYPES = len(TYPE_COLOURS) - 1  # the rarest types share the last colour as "other"
+MAX_TYPED_EVENTS = 50_000  # beyond this the events are plotted uncoloured (painting cost)
+
 SPEEDS = (("1 ev/s", 1), ("4 ev/s", 4), ("10 ev/s", 10), ("25 ev/s", 25), ("100 ev/s", 100))
 
 
@@ -42,6 +47,8 @@ class Timeline(QWidget):
         self._cursor: Any = None
         self._cursor_line: Any = None
         self._snaps: Any = None
+        self._type_items: list[Any] = []
+        self.type_counts: list[tuple[str, int]] = []  # (type label, events) as in the legend
 
         def button(text: str, tip: str) -> QToolButton:
             b = QToolButton()
@@ -162,6 +169,7 @@ class Timeline(QWidget):
             self._cursor.setData([], [])
             self._snaps.setData([], [])
             self._cursor_line.hide()
+            self.set_topics(None)
 
     def show_placeholder(self, text: str) -> None:
         """A sentence instead of the plot (nothing to plot, or still loading)."""
@@ -272,6 +280,7 @@ class Timeline(QWidget):
         self._cursor_line = pg.InfiniteLine(
             angle=90, movable=False, pen=pg.mkPen("#d03030", width=1)
         )
+        self._legend = plot.addLegend(offset=(8, 4), labelTextSize="8pt", colCount=4)
         plot.addItem(self._snaps)
         plot.addItem(self._cursor_line)
         plot.addItem(self._cursor)
@@ -316,6 +325,49 @@ class Timeline(QWidget):
             f"{n:,} events plotted{snaps} · click the plot to jump, drag to pan, wheel to zoom"
         )
         self._move_cursor(self.value())
+
+    def set_topics(self, topics: list[str | None] | None) -> None:
+        """Colour each event by its type (``topics`` by version offset), with a legend.
+
+        The most frequent types get a colour each; the rest share one as "other". ``None``
+        (or more than ``MAX_TYPED_EVENTS`` events) removes the colours."""
+        import numpy as np
+        import pyqtgraph as pg
+
+        from inspector.ui.format import short_topic
+
+        for item in self._type_items:
+            self.plot.removeItem(item)
+            self._legend.removeItem(item)
+        self._type_items = []
+        self.type_counts = []
+        if not topics or self.times is None or len(topics) > MAX_TYPED_EVENTS:
+            return
+        n = min(len(topics), len(self.times))
+        labels = [short_topic(t) if t else "?" for t in topics[:n]]
+        counts: dict[str, int] = {}
+        for lab in labels:
+            counts[lab] = counts.get(lab, 0) + 1
+        ranked = sorted(counts, key=lambda k: (-counts[k], k))
+        named = ranked if len(ranked) <= MAX_TYPES + 1 else ranked[:MAX_TYPES]
+        group = {lab: (lab if lab in named else "other") for lab in ranked}
+        order = [*named, *(["other"] if len(named) < len(ranked) else [])]
+        versions = np.arange(self.first, self.first + n, dtype=float)
+        times = np.asarray(self.times[:n], dtype=float)
+        keys = np.array([group[lab] for lab in labels], dtype=object)
+        for i, name in enumerate(order):
+            mask = (keys == name) & ~np.isnan(times)
+            if not mask.any():
+                continue
+            colour = TYPE_COLOURS[min(i, len(TYPE_COLOURS) - 1)]
+            item = pg.ScatterPlotItem(
+                times[mask], versions[mask], size=5, pen=None, brush=pg.mkBrush(colour),
+                name=f"{name} ({int(mask.sum()):,})",
+            )
+            item.setZValue(-1)  # under the cursor and snapshot marks
+            self.plot.addItem(item)
+            self._type_items.append(item)
+            self.type_counts.append((name, int(mask.sum())))
 
     def _move_cursor(self, v: int) -> None:
         if self.plot is None or self.times is None:

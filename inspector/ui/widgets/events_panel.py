@@ -54,14 +54,14 @@ class EventsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        # Version, Time, Type, Size, Changes: the changes take the rest (elided in the middle;
+        # Version, Time, Type, Size, Changes: the changes take the rest, however little (elided;
         # the whole summary is in the tooltip); in a narrow window the time gives way first,
         # drawn as "11-27 03:04:05" or "03:04:05" (the full time is in the tooltip and on copy).
         fm = self.view.fontMetrics()
         fit_columns(self.view, elastic=(4,), caps={1: time_width(self.view), 2: 150},
                     min_px={0: 56, 1: time_width(self.view),
                             3: fm.horizontalAdvance("999.9 KB") + 16},
-                    min_elastic_px=80, shrink={1: fm.horizontalAdvance("00:00:00") + 16})
+                    min_elastic_px=12, shrink={1: fm.horizontalAdvance("00:00:00") + 16})
         self.view.setItemDelegateForColumn(1, CompactTimeDelegate(self.view))
         install_copy(self.view)
         inner = QWidget()

@@ -29,6 +29,17 @@ def short_time(iso: str | None) -> str:
     return text
 
 
+def compact_times(text: str) -> list[str]:
+    """The shorter forms of a :func:`short_time` text, longest first, for a narrow column:
+    ``2026-11-27 03:04:05.123`` -> ``11-27 03:04:05``, ``03:04:05``, ``03:04``. Any other text
+    (``(undecodable)``, ``…``) has none."""
+    parts = text.split(" ")
+    if len(parts) < 2 or len(parts[0]) != 10 or parts[0][4] != "-" or ":" not in parts[1]:
+        return []
+    clock = parts[1].split(".")[0]
+    return [f"{parts[0][5:]} {clock}", clock, clock[:5]]
+
+
 def epoch(iso: str | None) -> float | None:
     """ISO timestamp -> POSIX seconds (naive times taken as UTC)."""
     if not iso:

@@ -66,3 +66,34 @@ def test_message_colours_follow_the_theme(qtbot: Any) -> None:
             assert background(w).lightness() >= 128, w.styleSheet()
     finally:
         app.setPalette(light)
+
+
+def test_event_list_fits_a_1024_window_with_a_compact_time(
+    qtbot: Any, win: Any, bank: Any
+) -> None:
+    from helpers import open_store, open_stream, wait_idle
+    from PySide6.QtCore import Qt
+
+    from inspector.ui.format import compact_times
+    from inspector.ui.widgets.columns import CompactTimeDelegate
+
+    win.resize(1024, 700)
+    win._splits_restored = False
+    win.split_proportionally()
+    open_store(qtbot, win, bank.location)
+    open_stream(qtbot, win, bank.long_id, 150)
+    wait_idle(qtbot, win)
+    QApplication.processEvents()
+    ev = win.events_panel.view
+    n = ev.model().columnCount()
+    right = ev.columnViewportPosition(n - 1) + ev.columnWidth(n - 1)
+    assert right <= ev.viewport().width() + 1, [ev.columnWidth(c) for c in range(n)]
+    assert ev.horizontalScrollBar().maximum() == 0
+    ix = ev.model().index(ev.currentIndex().row(), 1)
+    full = ix.data()
+    assert len(full) >= 23 and full in ix.data(Qt.ItemDataRole.ToolTipRole)  # whole in tooltip
+    ev.selectRow(ix.row())
+    assert selected_text(ev).split("\t")[1] == full  # and on copy
+    shown = CompactTimeDelegate.shown_text(full, ev.fontMetrics(), ev.columnWidth(1))
+    assert ev.fontMetrics().horizontalAdvance(shown) <= ev.columnWidth(1) - 10
+    assert shown in compact_times(full)  # narrow: drawn compact ("11-27 03:04:05", "03:04:05")

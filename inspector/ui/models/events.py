@@ -189,6 +189,8 @@ class EventsModel(QAbstractTableModel):
             ev = self.event_at(row)
             if ev is not None:
                 tip = f"{ev['topic']}\nposition {ev['position']}"
+                if col == 1 and ev["error"] is None:  # the whole time (the cell may be compact)
+                    tip = f"{short_time(ev['timestamp'])}\n{tip}"
                 if ev["error"]:
                     tip += f"\nerror: {ev['error']}"
                 return tip

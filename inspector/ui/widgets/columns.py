@@ -15,9 +15,17 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView
+from PySide6.QtGui import QAction, QFontMetrics, QGuiApplication, QKeySequence, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+)
 
+from inspector.ui.format import compact_times
 from inspector.ui.models.records import COPY_ROLE
 
 DEFAULT_CAP_PX = 260
@@ -34,8 +42,12 @@ class ColumnFitter(QObject):
         caps: dict[int, int] | None = None,
         min_elastic_px: int = 90,
         min_px: dict[int, int] | None = None,
+        shrink: dict[int, int] | None = None,
     ) -> None:
         super().__init__(view)
+        # columns that give up width (down to the given px) before the elastic ones go below
+        # ``min_elastic_px`` and the view scrolls sideways (a time drawn in a compact form)
+        self.shrink = dict(shrink or {})
         self.view = view
         self.elastic = tuple(elastic)
         self.caps = dict(caps or {})
@@ -120,6 +132,14 @@ class ColumnFitter(QObject):
             widths = {c: self.user.get(c, self.widths.get(c, 60)) for c in fixed}
             avail = self.view.viewport().width() - sum(widths.values())
             elastic = [c for c in self.elastic if c < n]
+            deficit = self.min_elastic_px * len(elastic) - avail
+            for c, least in self.shrink.items():
+                if deficit <= 0 or c not in widths or c in self.user:
+                    continue
+                give = min(deficit, max(0, widths[c] - least))
+                widths[c] -= give
+                avail += give
+                deficit -= give
             if elastic:
                 each = max(self.min_elastic_px, avail // len(elastic))
                 for c in elastic:
@@ -137,11 +157,34 @@ def fit_columns(
     caps: dict[int, int] | None = None,
     min_elastic_px: int = 90,
     min_px: dict[int, int] | None = None,
+    shrink: dict[int, int] | None = None,
 ) -> ColumnFitter:
     """Attach a :class:`ColumnFitter` to ``view`` (kept as ``view.column_fitter``)."""
-    fitter = ColumnFitter(view, elastic, caps, min_elastic_px, min_px)
+    fitter = ColumnFitter(view, elastic, caps, min_elastic_px, min_px, shrink)
     view.column_fitter = fitter  # type: ignore[attr-defined]
     return fitter
+
+
+class CompactTimeDelegate(QStyledItemDelegate):
+    """Draws a :func:`~inspector.ui.format.short_time` cell in the longest form that fits its
+    width (``11-27 03:04:05``, ``03:04:05``…); the model's text (copy, tooltip) stays whole."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = self.shown_text(opt.text, opt.fontMetrics, opt.rect.width())
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+
+    @staticmethod
+    def shown_text(text: str, fm: QFontMetrics, width: int) -> str:
+        room = width - 10  # the item's margins
+        if fm.horizontalAdvance(text) <= room:
+            return text
+        for form in compact_times(text):
+            if fm.horizontalAdvance(form) <= room:
+                return form
+        return text  # Qt elides it
 
 
 def selected_text(view: QAbstractItemView) -> str:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from inspector.ui.format import short_topic
 from inspector.ui.models.events import EventsModel
-from inspector.ui.widgets.columns import fit_columns, install_copy
+from inspector.ui.widgets.columns import CompactTimeDelegate, fit_columns, install_copy
 from inspector.ui.widgets.common import PlaceholderStack, compact_table, mono_font, time_width
 from inspector.ui.workers import TaskRunner
 
@@ -52,11 +52,15 @@ class EventsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        # Version, Time, Type, Size: the type takes the rest (elided in the middle)
+        # Version, Time, Type, Size: the type takes the rest (elided in the middle); in a
+        # narrow window the time gives way first, drawn as "11-27 03:04:05" or "03:04:05"
+        # (the full time is in the tooltip and on copy), so the list never scrolls sideways.
+        fm = self.view.fontMetrics()
         fit_columns(self.view, elastic=(2,), caps={1: time_width(self.view)},
                     min_px={0: 56, 1: time_width(self.view),
-                            3: self.view.fontMetrics().horizontalAdvance("999.9 KB") + 16},
-                    min_elastic_px=80)
+                            3: fm.horizontalAdvance("999.9 KB") + 16},
+                    min_elastic_px=80, shrink={1: fm.horizontalAdvance("00:00:00") + 16})
+        self.view.setItemDelegateForColumn(1, CompactTimeDelegate(self.view))
         install_copy(self.view)
         inner = QWidget()
         lay = QVBoxLayout(inner)

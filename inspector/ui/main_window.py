@@ -61,6 +61,18 @@ def _redact(text: str) -> str:
 
     return redact(text)
 
+# Short labels (the full name in the tooltip) so that every tab of the right-hand side fits
+# without scroll arrows from about 1440 px wide; panels keep their full names elsewhere.
+TAB_LABELS = {"Types/Storage": "Storage"}
+TAB_TIPS = {
+    "Snapshots": "Snapshots: the stored snapshots of this stream, verify, take, delete",
+    "Projections": "Projections: tracking positions, lag, dry-run rebuild",
+    "Health": "Health: store-wide checks (gaps, undecodable events, orphans)",
+    "Types/Storage": "Types/Storage: event types and the space the store uses",
+    "What-if": "What-if: replay without or with an edited event",
+}
+
+
 class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
     sessionOpened = Signal()
     streamOpened = Signal(str)
@@ -121,6 +133,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.blame_panel = BlamePanel()
         self.right_tabs = QTabWidget()
         self.right_tabs.setDocumentMode(True)
+        # less padding than Fusion's: all eight tabs fit without scroll arrows at 1440 px
+        self.right_tabs.tabBar().setStyleSheet("QTabBar::tab { padding: 4px 7px; }")
         self.right_tabs.addTab(self.state_panel, "State")
         self.right_tabs.addTab(self.diff_panel, "Diff")
         self.right_tabs.addTab(self.blame_panel, "Blame")
@@ -211,7 +225,8 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
                 continue
             lazy = LazyPanel(lambda cls=cls: self._construct_panel(cls), self._panel_built)
             self.extra_panels[title] = lazy
-            self.right_tabs.addTab(lazy, title)
+            i = self.right_tabs.addTab(lazy, TAB_LABELS.get(title, title))
+            self.right_tabs.setTabToolTip(i, TAB_TIPS.get(title, title))
 
     def _construct_panel(self, cls: type) -> QWidget:
         try:

@@ -114,6 +114,11 @@ def test_projections_panel_grid_progress_and_labels(qtbot: Any, win: Any, bank: 
     result = sig.args[0]
     assert result["status"] == "done"
     assert proj.progress.value() == proj.progress.maximum()  # done is 100 %, never 99 %
+    # the status line ("dry ...: done, N events in S s; position P of H") wraps, never cut
+    QApplication.processEvents()
+    lbl = proj.progress_label
+    assert lbl.fontMetrics().horizontalAdvance(lbl.text()) > lbl.width()  # longer than one line
+    assert lbl.height() >= lbl.heightForWidth(lbl.width()) > lbl.fontMetrics().height()
     diffs = result["differences"]
     grid = proj.result_table
     assert grid.rowCount() == len(diffs) > 0 and proj.result_stack.message() == ""

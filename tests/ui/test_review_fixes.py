@@ -97,3 +97,20 @@ def test_event_list_fits_a_1024_window_with_a_compact_time(
     shown = CompactTimeDelegate.shown_text(full, ev.fontMetrics(), ev.columnWidth(1))
     assert ev.fontMetrics().horizontalAdvance(shown) <= ev.columnWidth(1) - 10
     assert shown in compact_times(full)  # narrow: drawn compact ("11-27 03:04:05", "03:04:05")
+
+
+def test_right_hand_tabs_fit_at_1440_without_scroll_arrows(qtbot: Any, win: Any) -> None:
+    win.resize(1440, 900)
+    win._splits_restored = False
+    win.split_proportionally()
+    win.show()
+    QApplication.processEvents()
+    tabs = win.right_tabs
+    bar = tabs.tabBar()
+    assert tabs.count() >= 8  # State, Diff, Blame + the five optional panels
+    need = sum(bar.tabSizeHint(i).width() for i in range(bar.count()))
+    assert need <= bar.width(), (need, bar.width())
+    labels = [tabs.tabText(i) for i in range(tabs.count())]
+    i = labels.index("Storage")  # the short label; its tooltip has the full name
+    assert "Types/Storage" in tabs.tabToolTip(i)
+    assert tabs.widget(i) is win.extra_panels["Types/Storage"]

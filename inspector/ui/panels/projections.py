@@ -90,6 +90,7 @@ class ProjectionsPanel(OpsPanel):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress_label = QLabel("")
+        self.progress_label.setWordWrap(True)  # the status line wraps in a narrow window
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setFont(mono_font())

@@ -187,6 +187,7 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
             lambda ev: self.open_stream(ev["stream"], ev["version"])
         )
         self.events_panel.versionSelected.connect(self.set_version)
+        self.events_panel.visibleVersions.connect(self._request_summaries)
         self.events_panel.diffEndPicked.connect(self._diff_end_picked)
         self.events_panel.whatIfPicked.connect(self._whatif_picked)
         self.events_panel.model.pageLoaded.connect(self._events_page_loaded)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from typing import Any
 
+from inspector.core.change_summary import summarize_changes
 from inspector.core.diff import diff_values
 from inspector.ui.workers import Ticket
 
@@ -13,6 +14,7 @@ STATE_CACHE = 16  # recently shown states kept for stepping back and forth
 # each full garbage collection, which runs on the UI thread too (16 states holding a 100,000-item
 # list each made collections of 50-100 ms).
 STATE_CACHE_ITEMS = 150_000
+SUMMARY_BATCH = 40  # at most this many events' change summaries replayed per visible range
 
 
 def _state_weight(result: Any) -> int:
@@ -158,8 +160,54 @@ class VersionsMixin:
             label="",
         )
 
+    def _request_summaries(self, lo: int, hi: int) -> None:
+        """Fill the event list's Changes column for the versions in view (at most
+        SUMMARY_BATCH, off the UI thread): replay the state before ``lo`` once, then each
+        version in turn, diffing neighbours; summaries already known are not recomputed."""
+        session, stream = self.session, self.stream
+        model = self.events_panel.model
+        if session is None or stream is None or session.replayer is None:
+            model.summary_placeholder = ""
+            return
+        model.summary_placeholder = "…"
+        sid, first = stream["id"], stream["first"]
+        missing = [v for v in range(lo, hi + 1) if v not in model.summaries]
+        if not missing:
+            return
+        lo, hi = missing[0], min(missing[-1], missing[0] + SUMMARY_BATCH - 1)
+        replayer = session.replayer
+
+        def work(ticket: Ticket) -> dict[int, str]:
+            out: dict[int, str] = {}
+            prev: Any = {} if lo <= first else replayer.state(sid, lo - 1).state
+            for v in range(lo, hi + 1):
+                ticket.check()
+                result = replayer.state(sid, v, cancelled=ticket.cancelled)
+                if result.error is not None:
+                    out[v] = "(replay error)"
+                    break
+                out[v] = summarize_changes(diff_values(prev, result.state))
+                prev = result.state
+            return out
+
+        def done(found: dict[int, str]) -> None:
+            if self.stream is None or self.stream["id"] != sid:
+                return
+            for v, text in found.items():
+                model.set_summary(v, text)
+
+        self.runner.submit(
+            "summaries",
+            work,
+            done,
+            lambda m: self.statusBar().showMessage(f"Change summaries: {m}", 5000),
+            label="",
+        )
+
     def _changes_ready(self, sid: str, version: int, changes: list[dict[str, Any]]) -> None:
         self._changes_cache[(sid, version)] = changes
+        if self.stream is not None and self.stream["id"] == sid:
+            self.events_panel.model.set_summary(version, summarize_changes(changes))
         while len(self._changes_cache) > STATE_CACHE:
             self._changes_cache.pop(next(iter(self._changes_cache)))
         if self.stream is None or self.stream["id"] != sid or self.version != version:

@@ -40,8 +40,10 @@ def decoded_rows(session: Any, events: list[Any]) -> list[dict[str, Any]]:
 
 
 class EventsModel(QAbstractTableModel):
-    HEADERS = ("Version", "Time", "Type", "Size")
+    HEADERS = ("Version", "Time", "Type", "Size", "Changes")
+    CHANGES = 4
     pageLoaded = Signal(int)  # first row of the page that arrived
+    sortRefused = Signal(str)  # why a header click cannot sort (the store pages by version)
     loadFailed = Signal(str)
 
     def __init__(self, runner: TaskRunner, parent: Any = None) -> None:
@@ -54,6 +56,10 @@ class EventsModel(QAbstractTableModel):
         self.pages: OrderedDict[int, list[dict[str, Any] | None]] = OrderedDict()
         self.requested: set[int] = set()
         self._epoch = 0
+        # version -> one-line summary of what its event changed (filled by the window)
+        self.summaries: OrderedDict[int, str] = OrderedDict()
+        self.descending = False  # newest version first
+        self.summary_placeholder = "…"  # "" when no replay can compute the summaries
 
     # -- configuration ------------------------------------------------------------------------
     def set_stream(self, session: Any, stream: str | None, first: int, last: int) -> None:
@@ -66,6 +72,7 @@ class EventsModel(QAbstractTableModel):
         self.count = 0 if stream is None else max(0, last - first + 1)
         self.pages.clear()
         self.requested.clear()
+        self.summaries.clear()
         self.endResetModel()
 
     def clear(self) -> None:
@@ -81,7 +88,10 @@ class EventsModel(QAbstractTableModel):
         last_page = (old - 1) // PAGE if old else 0
         self.pages.pop(last_page, None)
         self.requested.discard(last_page)
-        self.beginInsertRows(QModelIndex(), old, new_count - 1)
+        if self.descending:  # the new versions are the top rows
+            self.beginInsertRows(QModelIndex(), 0, new_count - old - 1)
+        else:
+            self.beginInsertRows(QModelIndex(), old, new_count - 1)
         self.count = new_count
         self.endInsertRows()
 
@@ -90,23 +100,58 @@ class EventsModel(QAbstractTableModel):
         return self.first_version + self.count - 1
 
     def row_of_version(self, version: int) -> int:
-        return version - self.first_version
+        i = version - self.first_version
+        return self.count - 1 - i if self.descending else i
 
     def version_of_row(self, row: int) -> int:
-        return self.first_version + row
+        return self.first_version + (self.count - 1 - row if self.descending else row)
+
+    # -- sorting ------------------------------------------------------------------------------
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Version ascending or descending (the store pages a stream by version, both ways:
+        rows map to versions, no page is re-read). Other columns cannot be sorted without
+        reading the whole stream: ``sortRefused`` says so and nothing changes."""
+        if column != 0:
+            name = self.HEADERS[column] if 0 <= column < len(self.HEADERS) else str(column)
+            self.sortRefused.emit(
+                f"sorting by {name} is not available: the store pages events by version"
+            )
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        if descending == self.descending:
+            return
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        self.descending = descending
+        new = [self.index(self.count - 1 - i.row(), i.column()) for i in old]
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+
+    # -- change summaries ---------------------------------------------------------------------
+    def set_summary(self, version: int, text: str) -> None:
+        """What the event at ``version`` changed (one line, see core.change_summary)."""
+        self.summaries[version] = text
+        self.summaries.move_to_end(version)
+        while len(self.summaries) > KEEP_PAGES * 25:
+            self.summaries.popitem(last=False)
+        row = self.row_of_version(version)
+        if 0 <= row < self.count:
+            idx = self.index(row, self.CHANGES)
+            self.dataChanged.emit(idx, idx)
 
     # -- pages --------------------------------------------------------------------------------
     def event_at(self, row: int) -> dict[str, Any] | None:
         """The decoded event of ``row`` if loaded; otherwise request its page and return None."""
         if not 0 <= row < self.count:
             return None
-        page_no = row // PAGE
+        pos = self.version_of_row(row) - self.first_version
+        page_no = pos // PAGE
         page = self.pages.get(page_no)
         if page is None:
             self._request(page_no)
             return None
         self.pages.move_to_end(page_no)
-        i = row - page_no * PAGE
+        i = pos - page_no * PAGE
         return page[i] if i < len(page) else None
 
     def ensure_loaded(self, row: int) -> None:
@@ -141,6 +186,8 @@ class EventsModel(QAbstractTableModel):
                 self.pages.popitem(last=False)
             first = page_no * PAGE
             last = min(self.count, first + PAGE) - 1
+            if self.descending:
+                first, last = self.count - 1 - last, self.count - 1 - first
             if last >= first:
                 self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.HEADERS) - 1))
             self.pageLoaded.emit(first)
@@ -178,6 +225,8 @@ class EventsModel(QAbstractTableModel):
                 return short_time(ev["timestamp"]) if ev["error"] is None else "(undecodable)"
             if col == 2:
                 return short_topic(ev["topic"]).rsplit(".", 1)[-1]
+            if col == self.CHANGES:
+                return self.summaries.get(self.version_of_row(row), self.summary_placeholder)
             return human_size(ev["size"])
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 3):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -191,6 +240,9 @@ class EventsModel(QAbstractTableModel):
                 tip = f"{ev['topic']}\nposition {ev['position']}"
                 if col == 1 and ev["error"] is None:  # the whole time (the cell may be compact)
                     tip = f"{short_time(ev['timestamp'])}\n{tip}"
+                summary = self.summaries.get(self.version_of_row(row))
+                if col == self.CHANGES and summary:
+                    tip = f"changed: {summary}\n{tip}"
                 if ev["error"]:
                     tip += f"\nerror: {ev['error']}"
                 return tip

@@ -85,6 +85,18 @@ class StreamsModel(LazyPagesModel):
             "streams-page", work, done, lambda m: self._failed(epoch, m), label="streams"
         )
 
+    # -- sorting ------------------------------------------------------------------------------
+    def sort_refusal(self, column: int, descending: bool) -> str | None:
+        """Why a header click cannot re-order the list (None: it is already in that order).
+
+        The stores page streams by keyset on the id, ascending only; any other order would
+        need every stream read first."""
+        name = self.HEADERS[column] if 0 <= column < len(self.HEADERS) else str(column)
+        if column == 0 and not descending:
+            return None
+        how = f"{name} descending" if column == 0 else name
+        return f"sorting by {how} is not available: the store pages streams by id, ascending"
+
     # -- Qt model API -------------------------------------------------------------------------
 
     def data(self, index: Index, role: int = 0) -> Any:

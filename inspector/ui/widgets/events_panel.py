@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
+    QMainWindow,
     QMenu,
     QTableView,
     QVBoxLayout,
@@ -39,6 +40,7 @@ class EventsPanel(QWidget):
     versionSelected = Signal(int)
     diffEndPicked = Signal(str, int)  # "from" or "to", version (right-click menu)
     whatIfPicked = Signal(str, int)  # "skip" or "edit", version (right-click menu)
+    visibleVersions = Signal(int, int)  # lowest, highest version of the rows in view
 
     def __init__(self, runner: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,14 +54,14 @@ class EventsPanel(QWidget):
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         compact_table(self.view)
-        # Version, Time, Type, Size: the type takes the rest (elided in the middle); in a
-        # narrow window the time gives way first, drawn as "11-27 03:04:05" or "03:04:05"
-        # (the full time is in the tooltip and on copy), so the list never scrolls sideways.
+        # Version, Time, Type, Size, Changes: the changes take the rest, however little (elided;
+        # the whole summary is in the tooltip); in a narrow window the time gives way first,
+        # drawn as "11-27 03:04:05" or "03:04:05" (the full time is in the tooltip and on copy).
         fm = self.view.fontMetrics()
-        fit_columns(self.view, elastic=(2,), caps={1: time_width(self.view)},
+        fit_columns(self.view, elastic=(4,), caps={1: time_width(self.view), 2: 150},
                     min_px={0: 56, 1: time_width(self.view),
                             3: fm.horizontalAdvance("999.9 KB") + 16},
-                    min_elastic_px=80, shrink={1: fm.horizontalAdvance("00:00:00") + 16})
+                    min_elastic_px=12, shrink={1: fm.horizontalAdvance("00:00:00") + 16})
         self.view.setItemDelegateForColumn(1, CompactTimeDelegate(self.view))
         install_copy(self.view)
         inner = QWidget()
@@ -74,6 +76,65 @@ class EventsPanel(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._menu)
+        # Click a header to sort: version both ways (the store pages by version); the model
+        # refuses the other columns and the header's tooltip says why.
+        header = self.view.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._header_clicked)
+        self.model.sortRefused.connect(self._sort_refused)
+        self.sort_note = ""
+        self._visible_timer = QTimer(self)
+        self._visible_timer.setSingleShot(True)
+        self._visible_timer.setInterval(120)
+        self._visible_timer.timeout.connect(self._announce_visible)
+        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._visible_timer.start())
+        self.model.pageLoaded.connect(lambda _r: self._visible_timer.start())
+        self.model.modelReset.connect(self._visible_timer.start)
+        self.model.layoutChanged.connect(self._visible_timer.start)
+
+    def _header_clicked(self, column: int) -> None:
+        header = self.view.horizontalHeader()
+        if column != 0:
+            self.model.sort(column)
+            header.setSortIndicator(
+                0,
+                Qt.SortOrder.DescendingOrder if self.model.descending
+                else Qt.SortOrder.AscendingOrder,
+            )
+            return
+        order = (Qt.SortOrder.AscendingOrder if self.model.descending
+                 else Qt.SortOrder.DescendingOrder)
+        current = self.current_version()
+        self.model.sort(0, order)
+        header.setSortIndicator(0, order)
+        if current is not None:
+            self.select_version(current)
+
+    def _sort_refused(self, message: str) -> None:
+        self.sort_note = message
+        self.view.horizontalHeader().setToolTip(message)
+        win = self.window()
+        if isinstance(win, QMainWindow):
+            win.statusBar().showMessage(message, 6000)
+
+    def visible_range(self) -> tuple[int, int] | None:
+        """(lowest, highest) version of the rows in view, or None when there are none."""
+        n = self.model.rowCount()
+        if not n:
+            return None
+        top = self.view.rowAt(0)
+        bottom = self.view.rowAt(max(0, self.view.viewport().height() - 1))
+        top = 0 if top < 0 else top
+        bottom = n - 1 if bottom < 0 else bottom
+        a, b = self.model.version_of_row(top), self.model.version_of_row(bottom)
+        return (min(a, b), max(a, b))
+
+    def _announce_visible(self) -> None:
+        r = self.visible_range()
+        if r is not None:
+            self.visibleVersions.emit(*r)
 
     def context_actions(self, row: int) -> list[QAction]:
         """Right-click on an event: use it as one end of the Diff tab's comparison."""

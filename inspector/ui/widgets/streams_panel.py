@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -74,6 +75,14 @@ class StreamsPanel(QWidget):
         )
         self.model.modelReset.connect(self._update_count)
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        # Header clicks: the keyset order (id ascending) is the one the store can page in;
+        # any other is refused with a note in the header's tooltip and the status bar.
+        header = self.view.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        header.setSectionsClickable(True)
+        header.sectionClicked.connect(self._header_clicked)
+        self.sort_note = ""
         self._known_types: set[str] = set()
         self.type_counts: dict[str, dict[str, Any]] = {}  # from the catalog, when ready
 
@@ -205,3 +214,15 @@ class StreamsPanel(QWidget):
         self.view.scrollTo(self.model.index(i, 0))
         self.view.viewport().update()
         return True
+
+    def _header_clicked(self, column: int) -> None:
+        header = self.view.horizontalHeader()
+        # a click on the sorted column asks for the other direction
+        note = self.model.sort_refusal(column, descending=column == 0)
+        header.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        if note:
+            self.sort_note = note
+            header.setToolTip(note)
+            win = self.window()
+            if isinstance(win, QMainWindow):
+                win.statusBar().showMessage(note, 6000)

@@ -102,7 +102,7 @@ def _confirmed(args: argparse.Namespace, plan: WritePlan) -> bool:
         )
     out = sys.stderr if args.json else sys.stdout
     if not confirm(plan, yes=args.yes, stdin=sys.stdin, stdout=out):
-        print("event-inspector: not confirmed; nothing was written", file=sys.stderr)
+        print("event-inspector: cancelled: nothing written", file=sys.stderr)
         return False
     return True
 

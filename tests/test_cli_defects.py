@@ -144,3 +144,24 @@ def test_mistyped_command_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.M
     for store in ("shop.db", "./x", "postgresql://h/db", "--demo"):
         assert not _looks_like_a_mistyped_command(store)
     assert _looks_like_a_mistyped_command("stream")
+
+
+# -- 2. short type names in log --type/--topic -------------------------------------------------
+def test_log_accepts_short_topic_names(demo_db: tuple[str, list[str]]) -> None:
+    import sqlite3
+
+    db, _ = demo_db
+    with sqlite3.connect(db) as con:  # the oracle: the rows as the library stored them
+        want = [p for (p,) in con.execute(
+            "SELECT rowid FROM stored_events WHERE topic = ? ORDER BY rowid"
+            " LIMIT 40", ("inspector.demo.shop:Order.Shipped",))]
+    assert want
+    for name in ("inspector.demo.shop:Order.Shipped", "Order.Shipped", "Shipped"):
+        for flag in ("--type", "--topic"):
+            r = run_cli("log", db, flag, name, "--limit", "40", "--json")
+            assert r.code == 0, r.err
+            assert [row["position"] for row in r.json()] == want, (name, flag)
+    r = run_cli("log", db, "--type", "Order.Shipped", "--after", str(want[4]), "--limit", "3")
+    assert r.code == 0 and str(want[5]) in r.out and str(want[4]) not in r.out
+    r = run_cli("log", db, "--type", "Shippe", "--json")  # not a dotted-part suffix
+    assert r.code == 0 and r.json() == [] and "no events with topic Shippe" in r.err

@@ -108,6 +108,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, set[str]]:
     return parser, names
 
 
+def _looks_like_a_mistyped_command(word: str) -> bool:
+    """A bare word (no '-', '/', '.', '://') that is not an existing path: a typo of a
+    subcommand rather than a STORE for the GUI."""
+    if not word or word.startswith("-") or any(c in word for c in "/.\\:"):
+        return False
+    return not os.path.exists(word)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser, names = build_parser()
@@ -115,6 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "gui" in names and (
         not args_list or (args_list[0] not in names and args_list[0] not in TOP_LEVEL_FLAGS)
     ):
+        if _looks_like_a_mistyped_command(args_list[0]):
+            commands = ", ".join(sorted(names))
+            parser.print_usage(sys.stderr)
+            print(f"event-inspector: error: unknown command {redact(args_list[0])!r}"
+                  f" (not a subcommand and no such file); commands: {commands}",
+                  file=sys.stderr)
+            return 2
         args_list = ["gui", *args_list]
     real_stderr = sys.stderr
     sys.stderr = _RedactingStream(real_stderr)  # every warning and progress line, too

@@ -102,7 +102,7 @@ def _confirmed(args: argparse.Namespace, plan: WritePlan) -> bool:
         )
     out = sys.stderr if args.json else sys.stdout
     if not confirm(plan, yes=args.yes, stdin=sys.stdin, stdout=out):
-        print("event-inspector: not confirmed; nothing was written", file=sys.stderr)
+        print("event-inspector: cancelled: nothing written", file=sys.stderr)
         return False
     return True
 
@@ -223,6 +223,9 @@ def cmd_projections(args: argparse.Namespace) -> int:
         entries = [e.to_json() for e in list_projections(db, spec.app, topics_of)]
     for msg in problems:
         print(f"event-inspector: warning: not read: {msg}", file=sys.stderr)
+    if not entries:  # the same reason in text and JSON mode (stdout JSON stays as it is)
+        print("no tracking rows: no projection or follower has recorded a position in "
+              + ("this application" if spec.app else "this database"), file=sys.stderr)
     if args.json:
         if args.definitions:
             dump_json({"tracking": entries, "definitions": defs})
@@ -237,9 +240,6 @@ def cmd_projections(args: argparse.Namespace) -> int:
     notes = [f"{e['name']}: {e['lag_note']}" for e in entries if e.get("lag_note")]
     for note in notes:
         print(f"note: {note}")
-    if not entries:
-        print("no tracking rows: no projection or follower has recorded a position in "
-              + ("this application" if spec.app else "this database"), file=sys.stderr)
     if defs:
         print()
         print_table(["projection", "class", "view", "topics"],
@@ -406,6 +406,12 @@ def cmd_catalog(args: argparse.Namespace) -> int:
             summary["per_day"] = cat.per_day(args.type_filter)
         if args.type_filter:
             summary["streams_of_type"] = cat.streams(args.type_filter, limit=args.limit)
+            if not summary["streams_of_type"]:
+                known = sorted({str(t["type"]) for t in summary["types"]})
+                print(f"event-inspector: no streams of type {args.type_filter!r} in the catalog"
+                      + (f" (types: {', '.join(known[:20])}"
+                         + (", …" if len(known) > 20 else "") + ")" if known else ""),
+                      file=sys.stderr)
     if args.json:
         dump_json(summary)
         return 0

@@ -295,7 +295,15 @@ LOG_BATCH = 1000
 def log_batches(
     args: argparse.Namespace, store: Any, codec: Codec, topics: Sequence[str]
 ) -> Iterator[list[Any]]:
-    """The events ``log`` shows, in position order, a bounded batch at a time."""
+    """The events ``log`` shows, in position order, a bounded batch at a time.
+
+    A ``--topic``/``--type`` without ':' that no stored topic equals exactly is a short form
+    (the part after ':' or its last dotted parts, as ``streams --type``): those events are
+    picked from a scan of the log bounded by ``--scan-limit``."""
+    exact, short = split_topic_names(store, topics)
+    if short:
+        yield from _short_topic_batches(args, store, codec, exact, short)
+        return
     remaining = args.limit
     cursor = args.after
     if not args.contains:
@@ -333,6 +341,64 @@ def log_batches(
                     file=sys.stderr,
                 )
             return
+
+
+def split_topic_names(store: Any, topics: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``(exact, short)``: a name with ':' or one some stored event has as its whole topic
+    is exact (an exact match wins); any other is a short form."""
+    exact: list[str] = []
+    short: list[str] = []
+    for t in topics:
+        (exact if ":" in t or store.log(None, 1, [t]) else short).append(t)
+    return exact, short
+
+
+def short_topic_matches(topic: Any, exact: Sequence[str], short: Sequence[str]) -> bool:
+    """Whether a stored ``topic`` is one of ``exact``, or ends (after ':', at a '.' boundary)
+    with one of ``short``: ``Order.Shipped`` and ``Shipped`` match ``shop:Order.Shipped``."""
+    if isinstance(topic, (bytes, memoryview)):
+        topic = bytes(topic).decode("utf-8", "replace")
+    if not isinstance(topic, str):
+        return False
+    if topic in exact:
+        return True
+    qual = topic.split(":", 1)[-1]
+    return any(qual == w or qual.endswith("." + w) for w in short)
+
+
+def _short_topic_batches(
+    args: argparse.Namespace, store: Any, codec: Codec, exact: Sequence[str],
+    short: Sequence[str],
+) -> Iterator[list[Any]]:
+    remaining = args.limit
+    cursor = args.after
+    scanned = 0
+    while remaining > 0 and scanned < args.scan_limit:
+        if args.contains:
+            result = search_log(
+                store, codec, args.contains, after=cursor, limit=min(LOG_BATCH, remaining),
+                scan_cap=args.scan_limit - scanned, tags=args.tags,
+            )
+            scanned += result.scanned
+            page, cursor = list(result.events), result.last_position
+            done = result.exhausted
+        else:
+            n = min(LOG_BATCH, args.scan_limit - scanned)
+            page = (store.log(cursor, n, (), tags=args.tags) if args.tags
+                    else store.log(cursor, n, ()))
+            scanned += len(page)
+            done = len(page) < n
+            if page:
+                cursor = page[-1].position
+        hits = [e for e in page if short_topic_matches(e.topic, exact, short)][:remaining]
+        if hits:
+            yield hits
+            remaining -= len(hits)
+        if done:
+            return
+    if remaining > 0:
+        print(f"event-inspector: scanned {scanned:,} events without filling the page; "
+              f"continue with --after {cursor}", file=sys.stderr)
 
 
 def cmd_log(args: argparse.Namespace) -> int:

@@ -273,6 +273,9 @@ def cmd_blame(args: argparse.Namespace) -> int:
                 for r in rows
             ],
         )
+    if not rows and not res["error"]:
+        print(f"event-inspector: no version of stream {args.stream} sets or changes "
+              f"{args.field_path!r} (no such field in its state?)", file=sys.stderr)
     _report_failure(res["error"])
     return 1 if res["error"] else 0
 

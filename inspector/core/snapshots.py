@@ -132,7 +132,12 @@ def prepare_take(
     try:
         snapshot = snap_cls.take(agg)
     except Exception as exc:  # noqa: BLE001 - user classes
-        raise InspectorError(f"Snapshot.take failed: {type(exc).__name__}: {exc}") from None
+        advice = ""
+        if "non-UUID originator_id" in str(exc):
+            advice = (f"; the stream's ids are text, and {snap_cls.__qualname__} takes UUID ids"
+                      " only: give the application class (--app-class MODULE:CLASS, whose"
+                      " ORIGINATOR_ID_TYPE says text ids) so its snapshot_class is used")
+        raise InspectorError(f"Snapshot.take failed: {type(exc).__name__}: {exc}{advice}") from None
     compression, encrypted = _stream_encoding(store, codec, stream)
     mapper = domain.mapper_for_encoding(compression)
     has_cipher = getattr(mapper, "cipher", None) is not None

@@ -292,7 +292,9 @@ class VersionsMixin:
         old = getattr(self, "field_plot", None)
         if old is not None:
             old.close()
-        dlg = FieldPlotDialog(str(stream.get("name") or sid), path_text(path), self)
+        dlg = FieldPlotDialog(
+            str(stream.get("name") or sid), path_text(path), self, stream.get("last")
+        )
         self.field_plot = dlg
         dlg.loading()
 

@@ -19,8 +19,15 @@ from inspector.ui.widgets.common import elastic
 class FieldPlotDialog(QDialog):
     """Shows ``loading()``, then ``show_series(result)`` or ``show_error(message)``."""
 
-    def __init__(self, stream_label: str, path_label: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        stream_label: str,
+        path_label: str,
+        parent: QWidget | None = None,
+        last_version: int | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.last_version = last_version  # the line holds the last value up to here
         import pyqtgraph as pg
 
         from inspector.ui.widgets.time_axis import make_time_axis
@@ -86,6 +93,10 @@ class FieldPlotDialog(QDialog):
             xs.append(x)
             ys.append(float(y))
             prev = float(y)
+        if not by_time and prev is not None and self.last_version is not None:
+            if self.last_version > xs[-1]:
+                xs.append(float(self.last_version))
+                ys.append(prev)
         return xs, ys
 
     def show_series(self, result: dict[str, Any]) -> None:

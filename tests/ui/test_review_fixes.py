@@ -135,3 +135,24 @@ def test_projections_panel_is_not_wider_than_its_tab_at_1024(
     for b in (proj.cancel_btn, proj.write_btn, proj.rebuild_btn):  # every button on screen
         right = b.mapTo(win.right_tabs, b.rect().topRight()).x()
         assert right < win.right_tabs.width(), b.text()
+
+
+def test_state_tree_value_column_ends_on_screen_and_copies_whole(qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    from inspector.ui.widgets.json_view import JsonView
+
+    view = JsonView()
+    qtbot.addWidget(view)
+    view.resize(360, 200)
+    view.show()
+    long = "a31c3eeb-1437-4293-861c-47b0fe567e48" * 3
+    view.set_value({"_id": long, "n": 1})
+    QApplication.processEvents()
+    assert view.columnViewportPosition(1) + view.columnWidth(1) <= view.viewport().width() + 1
+    assert view.horizontalScrollBar().maximum() == 0  # the last column stretches, never scrolls
+    ix = view.json_model.index(0, 1)
+    assert long in ix.data(Qt.ItemDataRole.ToolTipRole)
+    view.setCurrentIndex(ix)
+    assert view.copy_value() == long == QGuiApplication.clipboard().text()

@@ -53,6 +53,9 @@ from inspector.ui.workers import TaskRunner, Ticket
 LIVE_INTERVAL_MS = 1000
 DEFAULT_SIZE = (1440, 900)
 SPLIT_SHARES = (30, 33, 37)  # streams | events | state, in percent of the window width
+# From WIDE_FROM px on, the event list (version, time, type, size, changes) gets the larger share
+WIDE_SPLIT_SHARES = (26, 41, 33)
+WIDE_FROM = 1300
 
 
 
@@ -460,10 +463,13 @@ class MainWindow(OpeningMixin, VersionsMixin, ToolsMixin, QMainWindow):
         self.split_proportionally()
 
     def split_proportionally(self) -> None:
-        """Panel sizes in proportion to the window (:data:`SPLIT_SHARES`; the timeline gets
-        about a fifth of the height, at least its minimum)."""
+        """Panel sizes in proportion to the window (:data:`SPLIT_SHARES`, or
+        :data:`WIDE_SPLIT_SHARES` from :data:`WIDE_FROM` px wide, where the event list has room
+        for its Changes column; the timeline gets about a fifth of the height, at least its
+        minimum)."""
         width = max(self.main_split.width(), self.width() - 8)
-        self.main_split.setSizes([width * share // 100 for share in SPLIT_SHARES])
+        shares = WIDE_SPLIT_SHARES if width >= WIDE_FROM else SPLIT_SHARES
+        self.main_split.setSizes([width * share // 100 for share in shares])
         height = max(self.vertical.height(), self.height() - 90)
         timeline = max(self.timeline.minimumSizeHint().height(), int(height * 0.24))
         self.vertical.setSizes([height - timeline, timeline])

@@ -56,6 +56,12 @@ def test_layout_at_common_screen_sizes(
     win.streams_panel.select_stream(sv.model().rows[0]["id"])  # highlight, not open
     assert selected_text(sv).split("\t")[0] == sv.model().rows[0]["id"]  # copy: the full id
 
+    # event list: from 1440 px on, the Changes column has room to be read
+    if size[0] >= 1440:
+        ev = win.events_panel.view
+        assert_columns_fit(ev)
+        assert ev.columnWidth(4) >= 120, [ev.columnWidth(c) for c in range(5)]
+
     # global log: time and type never cut
     win.left_tabs.setCurrentWidget(win.log_panel)
     qtbot.waitUntil(lambda: len(win.log_panel.model.rows) > 0, timeout=TIMEOUT)

@@ -101,10 +101,15 @@ def test_fuzz_codec_decode_never_raises(blob: bytes, with_key: bool, fmt: str) -
 @FUZZ
 @given(text=st.text(max_size=80))
 def test_fuzz_cipher_key_parsing(text: str) -> None:
+    # either a usable AES key (16, 24 or 32 bytes, the base64 of exactly those bytes) or one
+    # InspectorError with a readable one-line reason; never any other exception
     try:
-        parse_cipher_key(text)
-    except InspectorError:
-        pass
+        raw = parse_cipher_key(text)
+    except InspectorError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert len(raw) in (16, 24, 32)
+    assert base64.b64decode(text.strip(), validate=True) == raw
 
 
 # -- ids --------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 from inspector.core.errors import StreamNotFoundError
 from inspector.core.ids import string_prefix_upper
 from inspector.stores.base import AppTables, quote_ident
-from inspector.stores.protocol import Count, RawEvent, Row, StreamRow, TrackingRow
+from inspector.stores.protocol import Count, RawEvent, RowsFromEvents, StreamRow, TrackingRow
 
 LAYOUT = "eventsourcing.dcb.postgres_tt"
 MAIN_SUFFIX = "_tt_main"
@@ -56,7 +56,7 @@ def discover_dcb(shapes: Sequence[Any]) -> list[AppTables]:
     return apps
 
 
-class DcbPgStore:
+class DcbPgStore(RowsFromEvents):
     """One DCB application's tables, through a read-only :class:`PgConnector`."""
 
     layout = LAYOUT
@@ -315,19 +315,6 @@ class DcbPgStore:
                 self._cursors[(stream, out[-1].version + 1)] = out[-1].position
         return out[::-1] if desc else out
 
-    def stream_rows(
-        self,
-        stream: str,
-        from_version: int | None = None,
-        to_version: int | None = None,
-        limit: int | None = None,
-        desc: bool = False,
-    ) -> list[Row]:
-        return [
-            (e.position, e.version, e.topic, e.state)
-            for e in self.stream_events(stream, from_version, to_version, limit, desc)
-        ]
-
     def iter_stream_events(
         self,
         stream: str,
@@ -348,16 +335,6 @@ class DcbPgStore:
             if len(rows) < n:
                 return
             after, offset = rows[-1][0], 0
-
-    def iter_stream_rows(
-        self,
-        stream: str,
-        from_version: int | None = None,
-        to_version: int | None = None,
-        batch: int = 5000,
-    ) -> Iterator[Row]:
-        for e in self.iter_stream_events(stream, from_version, to_version, batch):
-            yield (e.position, e.version, e.topic, e.state)
 
     # -- the log ------------------------------------------------------------------------------
     def log(

@@ -206,3 +206,34 @@ def require_writable(store: Any, what: str) -> None:
         raise InspectorError(
             f"{what}: not possible on this store ({store.layout}): the inspector only reads it"
         )
+
+
+class RowsFromEvents:
+    """``stream_rows`` / ``iter_stream_rows`` as the ``(position, version, topic, state)`` view of
+    a family's own ``stream_events`` / ``iter_stream_events`` (families whose rows are not a SQL
+    select of their own, e.g. DCB tags and UmaDB streams)."""
+
+    def stream_rows(
+        self,
+        stream: str,
+        from_version: int | None = None,
+        to_version: int | None = None,
+        limit: int | None = None,
+        desc: bool = False,
+    ) -> list[Row]:
+        events = self.stream_events(  # type: ignore[attr-defined]
+            stream, from_version, to_version, limit, desc
+        )
+        return [(e.position, e.version, e.topic, e.state) for e in events]
+
+    def iter_stream_rows(
+        self,
+        stream: str,
+        from_version: int | None = None,
+        to_version: int | None = None,
+        batch: int = 5000,
+    ) -> Iterator[Row]:
+        for e in self.iter_stream_events(  # type: ignore[attr-defined]
+            stream, from_version, to_version, batch
+        ):
+            yield (e.position, e.version, e.topic, e.state)

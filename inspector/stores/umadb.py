@@ -29,7 +29,7 @@ from typing import Any
 from inspector.core.errors import InspectorError, StoreOpenError, StreamNotFoundError
 from inspector.core.ids import parse_uuid
 from inspector.stores.base import AppTables, Database
-from inspector.stores.protocol import Count, RawEvent, Row, StreamRow, TrackingRow
+from inspector.stores.protocol import Count, RawEvent, RowsFromEvents, StreamRow, TrackingRow
 
 LAYOUT = "umadb"
 APP_NAME = "umadb"
@@ -103,7 +103,7 @@ def import_umadb() -> Any:
         return umadb
 
 
-class UmaStore:
+class UmaStore(RowsFromEvents):
     """The events of one UmaDB server (eventsourcing-umadb's aggregate events)."""
 
     layout = LAYOUT
@@ -360,27 +360,6 @@ class UmaStore:
             return [e for e in evs if (from_version is None or e.version >= from_version)
                     and (to_version is None or e.version <= to_version)]
         return list(self.iter_stream_events(stream, from_version, to_version))
-
-    def stream_rows(
-        self,
-        stream: str,
-        from_version: int | None = None,
-        to_version: int | None = None,
-        limit: int | None = None,
-        desc: bool = False,
-    ) -> list[Row]:
-        return [(e.position, e.version, e.topic, e.state)
-                for e in self.stream_events(stream, from_version, to_version, limit, desc)]
-
-    def iter_stream_rows(
-        self,
-        stream: str,
-        from_version: int | None = None,
-        to_version: int | None = None,
-        batch: int = 5000,
-    ) -> Iterator[Row]:
-        for e in self.iter_stream_events(stream, from_version, to_version, batch):
-            yield (e.position, e.version, e.topic, e.state)
 
     def log(
         self,
